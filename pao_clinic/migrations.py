@@ -1,0 +1,124 @@
+"""The versioned schema: numbered migrations applied in order when a database opens.
+
+- `schema_version` holds one row: the number of the last migration applied.
+- Before any migration of an SQLite file that already holds a schema, the file is
+  copied aside (`<name>.before-v<N>.sqlite` beside it), so an upgrade can be undone.
+- Each migration runs inside one transaction with the version bump: it happens
+  whole or not at all.
+- A database written by a newer PAO Clinic (a higher version than this code knows)
+  is refused with a clear message and left untouched.
+
+Adding a migration: append a function to MIGRATIONS; never edit one that has shipped.
+Migration 1 creates its tables from the models named in `SCHEMA_1_MODELS`; a later
+change to one of those models' columns must come with a migration of its own that
+alters the table (playhouse.migrate), and the model change must be one that migration
+1 can still create (new columns nullable or with defaults).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable
+
+from peewee import Database
+
+from .db import DatabaseLocation
+from .errors import StorageError
+
+PARTIAL_UNIQUE_INDEXES = (
+    # one live feeding entry per pregnancy (an entry marked in error may be replaced)
+    "CREATE UNIQUE INDEX IF NOT EXISTS feeding_one_live_entry_per_pregnancy "
+    "ON feeding (pregnancy_id) WHERE entered_in_error_at IS NULL",
+    # at most one ongoing pregnancy per patient
+    "CREATE UNIQUE INDEX IF NOT EXISTS pregnancy_one_ongoing "
+    "ON pregnancy (patient_id) WHERE outcome = 'ongoing' AND entered_in_error_at IS NULL",
+)
+
+
+def _migration_1_clinical_record(db: Database) -> None:
+    """Users, patients and every record of the exchange format; audit; settings."""
+    from .models import SCHEMA_1_MODELS
+
+    with _bound(db, SCHEMA_1_MODELS):
+        db.create_tables(SCHEMA_1_MODELS, safe=False)
+    for statement in PARTIAL_UNIQUE_INDEXES:
+        db.execute_sql(statement)
+
+
+def _migration_2_referral_history_and_documents(db: Database) -> None:
+    """Referral status history, and stored documents (issued letters as bytes)."""
+    from .models import SCHEMA_2_MODELS
+
+    with _bound(db, SCHEMA_2_MODELS):
+        db.create_tables(SCHEMA_2_MODELS, safe=False)
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (
+    _migration_1_clinical_record,
+    _migration_2_referral_history_and_documents,
+)
+CURRENT_SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class _bound:
+    """Bind models to `db` for the duration (the proxy may not be initialised yet)."""
+
+    def __init__(self, db: Database, models):
+        self.db, self.models = db, models
+
+    def __enter__(self):
+        self.ctx = self.db.bind_ctx(self.models, bind_refs=False, bind_backrefs=False)
+        return self.ctx.__enter__()
+
+    def __exit__(self, *exc):
+        return self.ctx.__exit__(*exc)
+
+
+def schema_version(db: Database) -> int:
+    """The version of the schema in `db` (0 for an empty database)."""
+    if "schema_version" not in db.get_tables():
+        return 0
+    row = db.execute_sql("SELECT version FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def upgrade_schema(db: Database, location: DatabaseLocation | None = None,
+                   *, target: int = CURRENT_SCHEMA_VERSION) -> int:
+    """Apply every migration after the database's version, up to `target`. Returns the version."""
+    current = schema_version(db)
+    if current > CURRENT_SCHEMA_VERSION:
+        raise StorageError(
+            f"this database was written by a newer version of PAO Clinic (schema {current}; "
+            f"this version understands up to {CURRENT_SCHEMA_VERSION}). Install the newer "
+            "version to open it; the database has not been changed."
+        )
+    if current >= target:
+        return current
+    if current > 0 and location is not None and location.sqlite_file is not None:
+        _copy_sqlite_aside(db, location, current)
+    if "schema_version" not in db.get_tables():
+        with db.atomic():
+            db.execute_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+            db.execute_sql("INSERT INTO schema_version (version) VALUES (0)")
+    for number in range(current + 1, target + 1):
+        with db.atomic():
+            MIGRATIONS[number - 1](db)
+            db.execute_sql("UPDATE schema_version SET version = %d" % number)
+    return target
+
+
+def _copy_sqlite_aside(db: Database, location: DatabaseLocation, current: int) -> None:
+    file = location.sqlite_file
+    assert file is not None
+    backup = file.with_name(f"{file.stem}.before-v{current + 1}{file.suffix or '.sqlite'}")
+    try:
+        target = sqlite3.connect(backup)
+        try:
+            db.connection().backup(target)  # consistent copy, WAL included
+        finally:
+            target.close()
+    except (OSError, sqlite3.Error) as exc:
+        raise StorageError(
+            f"cannot copy the database aside to {backup} before upgrading it ({exc}); "
+            "nothing was changed"
+        ) from None

@@ -1,0 +1,340 @@
+"""Database tables (peewee models), all bound to `db.database`.
+
+Only the service layer (`services.py`) and the migrations use these; everyone else
+gets plain values (`record.py`).  Constraints live here as well as in validation:
+NOT NULL, UNIQUE NHS and hospital numbers, CHECKs on codes and ranges, foreign keys.
+
+Clinical rows are never deleted: `entered_in_error_at/_by/_reason` mark a mistake
+and take the row out of the live views and exports.  Every mutable row carries a
+`version` for optimistic locking.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from peewee import (
+    BlobField,
+    BooleanField,
+    Check,
+    CharField,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SQL,
+    TextField,
+)
+
+from . import codes
+from .db import database
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _one_of(column: str, allowed, *, nullable: bool = False) -> Check:
+    listed = ", ".join("'" + str(code).replace("'", "''") + "'" for code in allowed)
+    test = f"{column} IN ({listed})"
+    return Check(f"{column} IS NULL OR {test}" if nullable else test)
+
+
+def _between(column: str, low, high, *, nullable: bool = False) -> Check:
+    test = f"{column} BETWEEN {low} AND {high}"
+    return Check(f"{column} IS NULL OR {test}" if nullable else test)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    name = CharField(max_length=64, unique=True)
+    display_name = CharField(max_length=120)
+    role = CharField(max_length=16, constraints=[_one_of("role", codes.ROLES)])
+    password_hash = CharField(max_length=255)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utc_now)
+    version = IntegerField(default=1)
+
+
+class Patient(BaseModel):
+    ref = CharField(max_length=64)
+    nhs_number = CharField(max_length=10, null=True, unique=True,
+                           constraints=[Check("nhs_number IS NULL OR length(nhs_number) = 10")])
+    hospital_number = CharField(max_length=20, null=True, unique=True,
+                                constraints=[Check("hospital_number IS NULL OR length(hospital_number) BETWEEN 1 AND 20")])
+    family_name = CharField(max_length=120, constraints=[Check("length(family_name) > 0")])
+    given_name = CharField(max_length=120, constraints=[Check("length(given_name) > 0")])
+    date_of_birth = DateField()
+    address = TextField(null=True)
+    postcode = CharField(max_length=16, null=True)
+    phone = CharField(max_length=40, null=True)
+    email = CharField(max_length=254, null=True)
+    gp_name = CharField(max_length=120, null=True)
+    gp_practice = CharField(max_length=200, null=True)
+    gp_address = TextField(null=True)
+    future_pregnancy_plan = CharField(max_length=8, null=True,
+                                      constraints=[_one_of("future_pregnancy_plan", codes.FUTURE_PREGNANCY_PLANS, nullable=True)])
+    created_at = DateTimeField(default=utc_now)
+    version = IntegerField(default=1)
+    entered_in_error_at = DateTimeField(null=True)
+    entered_in_error_by = ForeignKeyField(User, null=True, backref="+")
+    entered_in_error_reason = TextField(null=True)
+
+    class Meta:
+        constraints = [SQL("CHECK (nhs_number IS NOT NULL OR hospital_number IS NOT NULL)")]
+
+
+class PatientRiskFactor(BaseModel):
+    patient = ForeignKeyField(Patient, backref="risk_factor_rows")
+    code = CharField(max_length=40, constraints=[_one_of("code", codes.RISK_FACTORS)])
+
+    class Meta:
+        indexes = ((("patient", "code"), True),)
+
+
+class PatientHistory(BaseModel):
+    patient = ForeignKeyField(Patient, backref="history_rows")
+    code = CharField(max_length=40, constraints=[_one_of("code", codes.HISTORY_CODES)])
+
+    class Meta:
+        indexes = ((("patient", "code"), True),)
+
+
+class ClinicalRow(BaseModel):
+    """Columns every clinical record has: who recorded it, its version, error marking."""
+
+    patient = ForeignKeyField(Patient)
+    recorded_at = DateTimeField(default=utc_now)
+    recorded_by = ForeignKeyField(User, null=True, backref="+")
+    version = IntegerField(default=1)
+    entered_in_error_at = DateTimeField(null=True)
+    entered_in_error_by = ForeignKeyField(User, null=True, backref="+")
+    entered_in_error_reason = TextField(null=True)
+
+
+class ContraceptionRow(ClinicalRow):
+    recorded_on = DateField()
+    method = CharField(max_length=120, constraints=[Check("length(method) > 0")])
+    effective = BooleanField()
+
+    class Meta:
+        table_name = "contraception"
+
+
+class DentalReviewRow(ClinicalRow):
+    reviewed_on = DateField()
+
+    class Meta:
+        table_name = "dental_review"
+
+
+class PregnancyRow(ClinicalRow):
+    ref = CharField(max_length=64)
+    number = IntegerField(constraints=[Check("number >= 1")])
+    due_date = DateField(null=True)
+    outcome = CharField(max_length=16, constraints=[_one_of("outcome", codes.PREGNANCY_OUTCOMES)])
+    ended_on = DateField(null=True)
+    delivery_mode = CharField(max_length=16, null=True,
+                              constraints=[_one_of("delivery_mode", codes.DELIVERY_MODES, nullable=True)])
+
+    class Meta:
+        table_name = "pregnancy"
+        indexes = ((("patient", "ref"), True),)
+        constraints = [SQL("CHECK ((outcome = 'ongoing' AND ended_on IS NULL) OR (outcome <> 'ongoing' AND ended_on IS NOT NULL))")]
+
+
+class FeedingRow(ClinicalRow):
+    pregnancy = ForeignKeyField(PregnancyRow, backref="feeding_rows")
+    breastfed = BooleanField()
+    started_on = DateField(null=True)
+    stopped_on = DateField(null=True)
+    planned_stop_on = DateField(null=True)
+
+    class Meta:
+        table_name = "feeding"
+        constraints = [
+            SQL("CHECK (breastfed OR (started_on IS NULL AND stopped_on IS NULL AND planned_stop_on IS NULL))"),
+            SQL("CHECK (NOT breastfed OR started_on IS NOT NULL)"),
+            SQL("CHECK (stopped_on IS NULL OR stopped_on >= started_on)"),
+            SQL("CHECK (planned_stop_on IS NULL OR (stopped_on IS NULL AND planned_stop_on >= started_on))"),
+        ]
+
+
+class FractureRow(ClinicalRow):
+    ref = CharField(max_length=64)
+    site = CharField(max_length=16, constraints=[_one_of("site", codes.FRACTURE_SITES)])
+    side = CharField(max_length=8, null=True, constraints=[_one_of("side", codes.SIDES, nullable=True)])
+    identified_on = DateField()
+    onset_on = DateField(null=True)
+    imaging = CharField(max_length=16, constraints=[_one_of("imaging", codes.IMAGING)])
+    trauma = CharField(max_length=8, constraints=[_one_of("trauma", codes.TRAUMA)])
+    genant_grade = IntegerField(null=True, constraints=[_between("genant_grade", 1, 3, nullable=True)])
+    pregnancy = ForeignKeyField(PregnancyRow, null=True, backref="fracture_rows")
+    note = TextField(null=True)
+
+    class Meta:
+        table_name = "fracture"
+        indexes = ((("patient", "ref"), True),)
+        constraints = [SQL("CHECK (onset_on IS NULL OR onset_on <= identified_on)")]
+
+
+class DexaScanRow(ClinicalRow):
+    ref = CharField(max_length=64)
+    scanned_on = DateField()
+    site = CharField(max_length=16, constraints=[_one_of("site", codes.DEXA_SITES)])
+    bmd = FloatField(null=True, constraints=[_between("bmd", 0.2, 2.0, nullable=True)])
+    t_score = FloatField(null=True, constraints=[_between("t_score", -8.0, 6.0, nullable=True)])
+    z_score = FloatField(null=True, constraints=[_between("z_score", -8.0, 6.0, nullable=True)])
+
+    class Meta:
+        table_name = "dexa_scan"
+        indexes = ((("patient", "ref"), True),)
+        constraints = [SQL("CHECK (t_score IS NOT NULL OR z_score IS NOT NULL)")]
+
+
+class BloodResultRow(ClinicalRow):
+    taken_on = DateField()
+    test = CharField(max_length=40, constraints=[_one_of("test", codes.BLOOD_TESTS)])
+    value = FloatField()
+    unit = CharField(max_length=24, constraints=[_one_of("unit", sorted(set(codes.BLOOD_TEST_UNITS.values())))])
+
+    class Meta:
+        table_name = "blood_result"
+
+
+class HeightRow(ClinicalRow):
+    measured_on = DateField()
+    cm = FloatField(constraints=[_between("cm", 120, 220)])
+
+    class Meta:
+        table_name = "height"
+
+
+class EpdsRow(ClinicalRow):
+    assessed_on = DateField()
+    score = IntegerField(constraints=[_between("score", 0, 30)])
+    self_harm_item = IntegerField(constraints=[_between("self_harm_item", 0, 3)])
+
+    class Meta:
+        table_name = "epds"
+
+
+class MedicationRow(ClinicalRow):
+    ref = CharField(max_length=64)
+    drug = CharField(max_length=24, constraints=[_one_of("drug", codes.DRUGS)])
+    started_on = DateField()
+    stopped_on = DateField(null=True)
+
+    class Meta:
+        table_name = "medication"
+        indexes = ((("patient", "ref"), True),)
+        constraints = [SQL("CHECK (stopped_on IS NULL OR stopped_on >= started_on)")]
+
+
+class ReferralRow(ClinicalRow):
+    ref = CharField(max_length=64)
+    specialty = CharField(max_length=32, constraints=[_one_of("specialty", codes.SPECIALTIES)])
+    urgency = CharField(max_length=8, constraints=[_one_of("urgency", codes.URGENCIES)])
+    status = CharField(max_length=16, constraints=[_one_of("status", codes.REFERRAL_STATUSES)])
+    created_on = DateField()
+    sent_on = DateField(null=True)
+    seen_on = DateField(null=True)
+    reason = TextField(constraints=[Check("length(reason) > 0")])
+
+    class Meta:
+        table_name = "referral"
+        indexes = ((("patient", "ref"), True),)
+        constraints = [
+            SQL("CHECK (sent_on IS NULL OR sent_on >= created_on)"),
+            SQL("CHECK (status NOT IN ('sent', 'acknowledged', 'booked', 'seen') OR sent_on IS NOT NULL)"),
+            SQL("CHECK (status <> 'seen' OR seen_on IS NOT NULL)"),
+        ]
+
+
+class DecisionRow(ClinicalRow):
+    decided_on = DateField()
+    plan = CharField(max_length=16, constraints=[_one_of("plan", codes.DECISION_PLANS)])
+    drug = CharField(max_length=24, null=True, constraints=[_one_of("drug", codes.DRUGS, nullable=True)])
+    by_name = CharField(max_length=120, constraints=[Check("length(by_name) > 0")])
+    override_reason = TextField(null=True)
+    review_on = DateField(null=True)
+    #: the medication gate's output (JSON) the decision was made under; null when imported
+    gate_output = TextField(null=True)
+
+    class Meta:
+        table_name = "decision"
+        constraints = [SQL("CHECK (plan NOT IN ('start', 'stop') OR drug IS NOT NULL)")]
+
+
+class AuditEntry(BaseModel):
+    """Who did what to which record, with the record before and after (JSON)."""
+
+    at = DateTimeField(default=utc_now)
+    user = ForeignKeyField(User, null=True, backref="+")
+    user_name = CharField(max_length=64)
+    action = CharField(max_length=32)
+    record_type = CharField(max_length=32)
+    record_id = IntegerField(null=True)
+    patient = ForeignKeyField(Patient, null=True, backref="+")
+    before = TextField(null=True)
+    after = TextField(null=True)
+
+    class Meta:
+        table_name = "audit_entry"
+
+
+class ClinicSetting(BaseModel):
+    """A clinic's own value for one threshold of `ClinicSettings` (or a flag)."""
+
+    name = CharField(max_length=64, primary_key=True)
+    value = TextField()
+
+    class Meta:
+        table_name = "clinic_setting"
+
+
+# --- added by migration 2 -------------------------------------------------------
+
+class ReferralStatusChange(BaseModel):
+    """One step of a referral's status history (draft -> sent -> acknowledged ...)."""
+
+    referral = ForeignKeyField(ReferralRow, backref="status_changes")
+    status = CharField(max_length=16, constraints=[_one_of("status", codes.REFERRAL_STATUSES)])
+    changed_on = DateField()
+    changed_at = DateTimeField(default=utc_now)
+    changed_by = ForeignKeyField(User, null=True, backref="+")
+
+    class Meta:
+        table_name = "referral_status_change"
+
+
+class StoredDocument(BaseModel):
+    """An issued document (e.g. a referral letter PDF) kept as immutable bytes."""
+
+    patient = ForeignKeyField(Patient, backref="+")
+    kind = CharField(max_length=32)
+    title = CharField(max_length=200)
+    content = BlobField()
+    sha256 = CharField(max_length=64)
+    created_at = DateTimeField(default=utc_now)
+    created_by = ForeignKeyField(User, null=True, backref="+")
+
+    class Meta:
+        table_name = "stored_document"
+
+
+SCHEMA_1_MODELS = (
+    User, Patient, PatientRiskFactor, PatientHistory,
+    ContraceptionRow, DentalReviewRow, PregnancyRow, FeedingRow, FractureRow, DexaScanRow,
+    BloodResultRow, HeightRow, EpdsRow, MedicationRow, ReferralRow, DecisionRow,
+    AuditEntry, ClinicSetting,
+)
+SCHEMA_2_MODELS = (ReferralStatusChange, StoredDocument)
+ALL_MODELS = SCHEMA_1_MODELS + SCHEMA_2_MODELS

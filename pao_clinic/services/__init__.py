@@ -1,0 +1,23 @@
+"""The service layer: the one way the clinic's data is read for display and written.
+
+Every write validates, checks the acting user's role, writes, audits and commits in
+one transaction (see `session.clinical_write`).  Services take and return plain
+values (`pao_clinic.record`, frozen dataclasses), never database rows.
+"""
+
+from .caseload import CaseloadRow, age_on, caseload_rows, caseload_worklist
+from .clinic import DEMO_FLAG, clinic_settings, is_demo_database
+from .decisions import decision_gate_output, gate_check, record_decision
+from .exchange_io import export_document, import_records
+from .records import (
+    add_clinical_entry, mark_entered_in_error, register_patient, update_clinical_entry, update_patient,
+)
+from .session import (
+    ADMIN_ROLES, CLINICAL_ROLES, PRESCRIBING_ROLES, Actor, UserAccount, add_user, authenticate,
+    list_users, user_count,
+)
+from .snapshots import (
+    CLINICAL_LISTS, find_patient_id, load_patient_record, load_patient_records, patient_count,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

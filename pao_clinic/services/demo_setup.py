@@ -1,0 +1,40 @@
+"""A demo clinic: demo users and a synthetic caseload on an empty database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..errors import ValidationError
+from ..models import ClinicSetting, Patient, User
+from ..db import database
+from .clinic import DEMO_FLAG
+from .exchange_io import import_records
+from .session import Actor, add_user, authenticate
+
+DEMO_USERS = (
+    ("demo.admin", "admin", "Demo Administrator"),
+    ("demo.nurse", "nurse", "Demo Specialist Nurse"),
+    ("demo.consultant", "consultant", "Dr Demo Consultant"),
+)
+DEMO_PASSWORD = "demo-password"
+
+
+def load_demo_caseload(count: int, *, seed: int = 1, today: date | None = None) -> Actor:
+    """On a database with no users and no patients: demo users, `count` demo patients, the demo flag.
+
+    Returns the demo consultant, signed in.
+    """
+    from ..demo import demo_caseload
+
+    with database.atomic():
+        if User.select().exists() or Patient.select().exists():
+            raise ValidationError("a demo caseload can only be loaded into an empty database")
+        admin = None
+        for name, role, display in DEMO_USERS:
+            add_user(admin, name, role=role, password=DEMO_PASSWORD, display_name=display)
+            if admin is None:
+                admin = authenticate(name, DEMO_PASSWORD)
+        nurse = authenticate("demo.nurse", DEMO_PASSWORD)
+        import_records(nurse, demo_caseload(count, seed=seed, today=today or date.today()))
+        ClinicSetting.create(name=DEMO_FLAG, value="1")
+    return authenticate("demo.consultant", DEMO_PASSWORD)

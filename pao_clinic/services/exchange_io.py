@@ -1,0 +1,72 @@
+"""Import and export of the exchange format through the service layer.
+
+Import is all or nothing: every record is validated (by `exchange.parse_document`)
+before this is called, numbers already in the database are refused, and the whole
+document is written and audited in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from ..errors import Problem, ValidationError
+from ..exchange import document_from_records
+from ..models import Patient, PregnancyRow
+from ..record import PatientRecord
+from .records import _patient_columns, _write_codes
+from .session import Actor, clinical_write
+from .snapshots import CLINICAL_LISTS, find_patient_id, load_patient_records, row_values
+
+IMPORT_ROLES = ("nurse", "consultant", "admin")
+
+
+def _already_registered(records: list[PatientRecord]) -> list[Problem]:
+    problems = []
+    for field in ("nhs_number", "hospital_number"):
+        wanted = {getattr(r, field) for r in records if getattr(r, field)}
+        if not wanted:
+            continue
+        column = getattr(Patient, field)
+        taken = {v for (v,) in Patient.select(column).where(column.in_(sorted(wanted))).tuples()}
+        for i, record in enumerate(records):
+            value = getattr(record, field)
+            if value in taken:
+                problems.append(Problem(f"patients[{i}].{field}", f"'{value}' already exists in this database"))
+    return problems
+
+
+def import_records(actor: Actor, records: list[PatientRecord]) -> list[int]:
+    """Write validated records as new patients, all or none. Returns their ids."""
+    with clinical_write(actor, IMPORT_ROLES, "Importing patients") as audit:
+        problems = _already_registered(records)
+        if problems:
+            raise ValidationError(problems)
+        ids = []
+        for record in records:
+            patient_id = Patient.insert(**_patient_columns(record)).execute()
+            _write_codes(patient_id, record)
+            pregnancy_ids = {}
+            for pregnancy in record.pregnancies:
+                pregnancy_ids[pregnancy.ref] = PregnancyRow.insert(
+                    patient=patient_id, recorded_by=actor.user_id, **row_values(pregnancy, {})).execute()
+            for clinical_list in CLINICAL_LISTS:
+                entries = getattr(record, clinical_list.name)
+                if clinical_list.name == "pregnancies" or not entries:
+                    continue
+                clinical_list.model.insert_many(
+                    [dict(patient=patient_id, recorded_by=actor.user_id, **row_values(e, pregnancy_ids))
+                     for e in entries]).execute()
+            audit.record("import", "patient", patient_id, patient_id=patient_id,
+                         after={"ref": record.ref, "nhs_number": record.nhs_number,
+                                "hospital_number": record.hospital_number,
+                                "entries": {c.name: len(getattr(record, c.name)) for c in CLINICAL_LISTS}})
+            ids.append(patient_id)
+    return ids
+
+
+def export_document(patient: str | None = None, *, exported_at: datetime | None = None) -> dict:
+    """The exchange document for the whole live caseload, or one patient (NHS or hospital number)."""
+    ids = None if patient is None else [find_patient_id(patient)]
+    records = load_patient_records(ids)
+    return document_from_records(records, exported_at=exported_at or datetime.now(timezone.utc).replace(microsecond=0))

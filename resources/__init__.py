@@ -1,0 +1,1 @@
+"""Icons, stylesheet, fonts and letter templates, found with importlib.resources."""

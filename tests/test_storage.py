@@ -1,0 +1,169 @@
+"""The database binding, constraints in the database itself, and migrations."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from peewee import IntegrityError
+
+from pao_clinic.db import close_database, database, database_url_from, open_database, parse_database_url
+from pao_clinic.errors import StorageError
+from pao_clinic.migrations import CURRENT_SCHEMA_VERSION, schema_version, upgrade_schema
+from pao_clinic.models import DexaScanRow, FractureRow, Patient, PregnancyRow
+
+
+# --- URLs ----------------------------------------------------------------------
+
+def test_sqlite_url_gives_the_path():
+    assert parse_database_url("sqlite:////var/clinic/pao.sqlite").path == "/var/clinic/pao.sqlite"
+    assert parse_database_url("sqlite:///relative.sqlite").path == "relative.sqlite"
+
+
+def test_postgresql_url_gives_every_part():
+    loc = parse_database_url("postgresql://nurse:s%40cret@db.example:5433/pao")
+    assert (loc.engine, loc.user, loc.password, loc.host, loc.port, loc.name) == (
+        "postgresql", "nurse", "s@cret", "db.example", 5433, "pao")
+    assert "s@cret" not in loc.describe()
+
+
+@pytest.mark.parametrize("url, words", [
+    ("mysql://x/y", "not supported"),
+    ("clinic.sqlite", "not understood"),
+    ("sqlite://", "no file path"),
+    ("postgresql://host:5432/", "names no database"),
+    ("postgresql://host:port/db", "port"),
+    ("sqlcipher:///x.db", "encrypted"),
+])
+def test_bad_urls_are_refused_with_a_reason(url, words):
+    with pytest.raises(StorageError, match=words):
+        parse_database_url(url)
+
+
+def test_url_comes_from_option_then_environment_then_default(tmp_path):
+    assert database_url_from("sqlite:///a", {"PAO_CLINIC_DATABASE": "sqlite:///b"}) == "sqlite:///a"
+    assert database_url_from(None, {"PAO_CLINIC_DATABASE": "sqlite:///b"}) == "sqlite:///b"
+    assert database_url_from(None, {}).endswith("pao-clinic.sqlite")
+
+
+def test_sqlite_runs_with_foreign_keys_wal_and_a_busy_timeout(tmp_path):
+    open_database(f"sqlite:///{tmp_path / 'c.sqlite'}")
+    try:
+        assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert database.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    finally:
+        close_database()
+
+
+def test_an_unreachable_postgresql_server_is_a_clear_storage_error():
+    with pytest.raises(StorageError, match="cannot open PostgreSQL"):
+        open_database("postgresql://nobody@127.0.0.1:1/none")
+
+
+# --- constraints live in the database too ---------------------------------------
+
+def _patient(**overrides) -> Patient:
+    values = dict(ref="p1", nhs_number="9434765919", family_name="Ní Bhriain", given_name="Siobhán",
+                  date_of_birth=date(1992, 4, 1))
+    values.update(overrides)
+    return Patient.create(**values)
+
+
+def test_nhs_number_is_unique_in_the_database(clinic):
+    _patient()
+    with pytest.raises(IntegrityError):
+        with database.atomic():
+            _patient(ref="p2")
+
+
+def test_a_patient_needs_an_nhs_or_hospital_number(clinic):
+    with pytest.raises(IntegrityError):
+        with database.atomic():
+            _patient(nhs_number=None, hospital_number=None)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("site", "l7"), ("genant_grade", 4), ("trauma", "severe"), ("imaging", "ultrasound"), ("side", "middle"),
+])
+def test_fracture_codes_and_ranges_are_checked_by_the_database(clinic, field, value):
+    patient = _patient()
+    values = dict(patient=patient, ref="fx1", site="l1", identified_on=date(2025, 1, 1), imaging="mri",
+                  trauma="none", genant_grade=2)
+    values[field] = value
+    with pytest.raises(IntegrityError):
+        with database.atomic():
+            FractureRow.create(**values)
+    assert FractureRow.select().count() == 0
+
+
+def test_dexa_needs_a_t_or_z_score_in_the_database(clinic):
+    patient = _patient()
+    with pytest.raises(IntegrityError):
+        with database.atomic():
+            DexaScanRow.create(patient=patient, ref="d1", scanned_on=date(2025, 1, 1), site="lumbar_spine", bmd=0.9)
+
+
+def test_only_one_ongoing_pregnancy_in_the_database(clinic):
+    patient = _patient()
+    PregnancyRow.create(patient=patient, ref="a", number=1, outcome="ongoing")
+    with pytest.raises(IntegrityError):
+        with database.atomic():
+            PregnancyRow.create(patient=patient, ref="b", number=2, outcome="ongoing")
+
+
+def test_foreign_keys_are_enforced(clinic):
+    with pytest.raises(IntegrityError):
+        with database.atomic():
+            FractureRow.create(patient=9999, ref="fx1", site="l1", identified_on=date(2025, 1, 1),
+                               imaging="mri", trauma="none", genant_grade=2)
+
+
+# --- migrations ----------------------------------------------------------------
+
+def test_a_new_database_is_created_at_the_current_version(empty_database_url):
+    db = open_database(empty_database_url)
+    try:
+        assert schema_version(db) == CURRENT_SCHEMA_VERSION
+    finally:
+        close_database()
+
+
+def test_an_old_version_database_upgrades_with_its_data(empty_database_url):
+    from pao_clinic.db import connect
+
+    location = parse_database_url(empty_database_url)
+    db = connect(location)
+    upgrade_schema(db, location, target=1)
+    assert "referral_status_change" not in db.get_tables()
+    db.execute_sql("INSERT INTO patient (ref, nhs_number, family_name, given_name, date_of_birth, created_at, version)"
+                   " VALUES ('p1', '9434765919', 'Nguyễn', 'Łucja', '1990-01-02', '2025-01-01 00:00:00', 1)")
+    db.close()
+
+    db = open_database(empty_database_url)
+    try:
+        assert schema_version(db) == CURRENT_SCHEMA_VERSION
+        assert "referral_status_change" in db.get_tables() and "stored_document" in db.get_tables()
+        patient = Patient.get(Patient.nhs_number == "9434765919")
+        assert (patient.family_name, patient.given_name) == ("Nguyễn", "Łucja")
+    finally:
+        close_database()
+    if location.sqlite_file is not None:  # the file was copied aside before the upgrade
+        backup = location.sqlite_file.with_name(f"{location.sqlite_file.stem}.before-v2.sqlite")
+        assert backup.exists()
+        old = connect(parse_database_url(f"sqlite:///{backup}"))
+        assert schema_version(old) == 1
+        old.close()
+
+
+def test_a_database_from_a_newer_version_is_refused_and_left_alone(empty_database_url):
+    db = open_database(empty_database_url)
+    database.execute_sql("UPDATE schema_version SET version = %d" % (CURRENT_SCHEMA_VERSION + 5))
+    close_database()
+    with pytest.raises(StorageError, match="newer version of PAO Clinic"):
+        open_database(empty_database_url)
+    from pao_clinic.db import connect
+    db = connect(parse_database_url(empty_database_url))
+    assert schema_version(db) == CURRENT_SCHEMA_VERSION + 5
+    db.close()
