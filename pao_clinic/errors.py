@@ -37,8 +37,10 @@ class ValidationError(PaoClinicError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def for_field(self, name: str) -> list[str]:
-        """The messages about one field (its path, or a path ending in it)."""
-        return [p.message for p in self.problems if p.path == name or p.path.endswith("." + name)]
+        """The messages about one field: its path, a path ending in it, or an item of it (`name[1]`)."""
+        def field_of(path: str) -> str:
+            return path.rsplit(".", 1)[-1].split("[", 1)[0]
+        return [p.message for p in self.problems if field_of(p.path) == name]
 
 
 class NotFoundError(PaoClinicError):

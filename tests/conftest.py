@@ -127,9 +127,7 @@ def backend(request):
     return request.param
 
 
-@pytest.fixture
-def clinic(backend, request, tmp_path):
-    """A fresh migrated database, bound, with users admin / nurse / consultant."""
+def _bound_clinic(backend: str, request, tmp_path):
     url, actors = fresh_database_url(backend, request, tmp_path)
     open_database(url)
     try:
@@ -140,15 +138,21 @@ def clinic(backend, request, tmp_path):
 
 
 @pytest.fixture
+def clinic(backend, request, tmp_path):
+    """A fresh migrated database, bound, with users admin / nurse / consultant (each backend)."""
+    yield from _bound_clinic(backend, request, tmp_path)
+
+
+@pytest.fixture
 def sqlite_clinic(request, tmp_path):
-    """As `clinic`, on SQLite only (for tests of the desktop app and the CLI's files)."""
-    url, actors = fresh_database_url("sqlite", request, tmp_path)
-    open_database(url)
-    try:
-        yield Clinic(url=url, backend="sqlite", admin=actors["admin"], nurse=actors["nurse"],
-                     consultant=actors["consultant"])
-    finally:
-        close_database()
+    """As `clinic`, on SQLite only (the desktop app's default, and the CLI's files)."""
+    yield from _bound_clinic("sqlite", request, tmp_path)
+
+
+@pytest.fixture
+def postgres_clinic(request, tmp_path):
+    """As `clinic`, on PostgreSQL only (a caseload shared by several staff)."""
+    yield from _bound_clinic("postgresql", request, tmp_path)
 
 
 @pytest.fixture
