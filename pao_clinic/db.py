@@ -152,6 +152,7 @@ def open_database(url: str) -> Database:
     except Exception:
         db.close()
         raise
+    db._pao_url = url  # which URL this connection came from (tests and the UI reopen it)
     database.initialize(db)
     return db
 
