@@ -161,3 +161,33 @@ def close_database() -> None:
     if database.obj is not None:
         database.obj.close()
         database.initialize(None)
+
+
+class QueryCount:
+    """How many SQL statements ran inside `counting_queries()`."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+class counting_queries:
+    """Count the statements the bound database runs in a block (for tests and `make bench`)."""
+
+    def __enter__(self) -> QueryCount:
+        self.result = QueryCount()
+        db = database.obj
+        self.original = db.execute_sql
+
+        def execute_sql(sql, params=None, *args, **kwargs):
+            self.result.statements.append(sql)
+            return self.original(sql, params, *args, **kwargs)
+
+        db.execute_sql = execute_sql
+        return self.result
+
+    def __exit__(self, *exc) -> None:
+        del database.obj.execute_sql  # back to the class's method

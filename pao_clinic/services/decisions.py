@@ -12,7 +12,7 @@ from datetime import date
 
 from .. import codes
 from ..errors import DecisionRefused, Problem, ValidationError
-from ..gate import check_medication, clinical_facts
+from ..gate import GateFacts, check_medication, clinical_facts
 from ..models import DecisionRow
 from ..record import Decision
 from .clinic import clinic_settings
@@ -63,20 +63,12 @@ def record_decision(actor: Actor, patient_id: int, *, plan: str, drug: str | Non
         else:
             facts = clinical_facts(record, on, settings)
             gate_output = {"patient": record.identifier, "drug": None, "on": on.isoformat(),
-                           "facts": _facts_json(facts)}
+                           "facts": GateFacts.from_clinical_facts(facts).to_json()}
         decision = Decision(decided_on=on, plan=plan, drug=drug, by=actor.display_name,
                             override_reason=reason, review_on=review_on)
         saved = add_clinical_entry(actor, patient_id, decision,
                                    extra_columns={"gate_output": json.dumps(gate_output, ensure_ascii=False)})
     return saved
-
-
-def _facts_json(facts) -> dict:
-    to_json = getattr(facts, "to_json", None)
-    if callable(to_json):
-        return to_json()
-    from .session import plain_json
-    return plain_json(facts)
 
 
 def decision_gate_output(decision_id: int) -> dict | None:
