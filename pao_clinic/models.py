@@ -20,7 +20,7 @@ from peewee import (
     CharField,
     DateField,
     DateTimeField,
-    FloatField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -189,9 +189,9 @@ class DexaScanRow(ClinicalRow):
     ref = CharField(max_length=64)
     scanned_on = DateField()
     site = CharField(max_length=16, constraints=[_one_of("site", codes.DEXA_SITES)])
-    bmd = FloatField(null=True, constraints=[_between("bmd", 0.2, 2.0, nullable=True)])
-    t_score = FloatField(null=True, constraints=[_between("t_score", -8.0, 6.0, nullable=True)])
-    z_score = FloatField(null=True, constraints=[_between("z_score", -8.0, 6.0, nullable=True)])
+    bmd = DoubleField(null=True, constraints=[_between("bmd", 0.2, 2.0, nullable=True)])
+    t_score = DoubleField(null=True, constraints=[_between("t_score", -8.0, 6.0, nullable=True)])
+    z_score = DoubleField(null=True, constraints=[_between("z_score", -8.0, 6.0, nullable=True)])
 
     class Meta:
         table_name = "dexa_scan"
@@ -202,7 +202,7 @@ class DexaScanRow(ClinicalRow):
 class BloodResultRow(ClinicalRow):
     taken_on = DateField()
     test = CharField(max_length=40, constraints=[_one_of("test", codes.BLOOD_TESTS)])
-    value = FloatField()
+    value = DoubleField()
     unit = CharField(max_length=24, constraints=[_one_of("unit", sorted(set(codes.BLOOD_TEST_UNITS.values())))])
 
     class Meta:
@@ -211,7 +211,7 @@ class BloodResultRow(ClinicalRow):
 
 class HeightRow(ClinicalRow):
     measured_on = DateField()
-    cm = FloatField(constraints=[_between("cm", 120, 220)])
+    cm = DoubleField(constraints=[_between("cm", 120, 220)])
 
     class Meta:
         table_name = "height"

@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 from pao_clinic import services
+from pao_clinic.dates import age_on
 from pao_clinic.db import counting_queries
 from pao_clinic.demo import demo_caseload
 from pao_clinic.exchange import read_document_text
@@ -43,4 +44,4 @@ def test_a_caseload_row_summarises_her_record(clinic):
     assert row.fracture_count == len(doc["fractures"]) == 2
     assert row.lowest_z == -2.6
     assert row.lactation == "breastfeeding"
-    assert row.age == services.age_on(date.fromisoformat(doc["date_of_birth"]), date(2025, 6, 1))
+    assert row.age == age_on(date.fromisoformat(doc["date_of_birth"]), date(2025, 6, 1))

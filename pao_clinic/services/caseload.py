@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .. import codes
+from ..dates import age_on
 from ..gate import lactation_status_on, lowest_z, worklist
 from ..nhs_number import format_nhs_number
 from .clinic import clinic_settings
@@ -31,10 +32,6 @@ class CaseloadRow:
     @property
     def name(self) -> str:
         return f"{self.family_name}, {self.given_name}"
-
-
-def age_on(date_of_birth: date, on: date) -> int:
-    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
 
 
 def caseload_rows(on: date | None = None) -> list[CaseloadRow]:
