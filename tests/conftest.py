@@ -114,6 +114,8 @@ def fresh_database_url(backend: str, request, tmp_path, *, migrated: bool = True
         return f"sqlite:///{target}", actors
     server = request.getfixturevalue("postgres_server")
     name = f"test_{n}"
+    # dropped when the test ends (after the fixtures using it have closed their connections)
+    request.addfinalizer(lambda: server.admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     if not migrated:
         server.admin_sql(f"CREATE DATABASE {name}")
         return server.url(name), {}

@@ -244,3 +244,12 @@ def test_two_editors_on_one_postgresql_caseload_cannot_overwrite_each_other(post
 def _empty_contact():
     from pao_clinic.record import Contact
     return Contact()
+
+
+def test_a_blood_unit_written_with_a_greek_mu_is_stored_with_the_micro_sign(clinic):
+    from pao_clinic.record import BloodResult
+    patient = services.register_patient(clinic.nurse, siobhan())
+    saved = services.add_clinical_entry(clinic.nurse, patient.id, BloodResult(
+        taken_on=TODAY, test="creatinine", value=64, unit="\u03bcmol/L"))
+    assert saved.unit == "\u00b5mol/L"
+    assert services.load_patient_record(patient.id).bloods[0].unit == "\u00b5mol/L"

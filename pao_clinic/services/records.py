@@ -15,8 +15,8 @@ from datetime import date
 from ..errors import ConflictError, NotFoundError, Problem, ValidationError
 from ..models import Patient, PatientHistory, PatientRiskFactor, PregnancyRow, utc_now
 from ..nhs_number import normalise_nhs_number, nhs_number_problem
-from ..record import PatientRecord
-from ..validation import patient_record_problems
+from ..record import BloodResult, PatientRecord
+from ..validation import patient_record_problems, standard_unit
 from .session import CLINICAL_ROLES, PRESCRIBING_ROLES, Actor, clinical_write, plain_json
 from .snapshots import (
     CLINICAL_LISTS, LIST_BY_RECORD_TYPE, LIST_BY_TYPE, ClinicalList, load_patient_record, row_values,
@@ -43,6 +43,13 @@ def _new_problems(before: PatientRecord | None, after: PatientRecord, *, today: 
             path = match["field"] or match["list"]
         problems.append(Problem(path, problem.message))
     return problems
+
+
+def _stored_form(item):
+    """The one form an entry is stored in (a blood unit's micro sign as U+00B5)."""
+    if isinstance(item, BloodResult) and isinstance(item.unit, str):
+        return replace(item, unit=standard_unit(item.unit))
+    return item
 
 
 def _roles_for(clinical_list: ClinicalList) -> tuple[str, ...]:
@@ -179,6 +186,7 @@ def add_clinical_entry(actor: Actor, patient_id: int, item, *, today: date | Non
     if clinical_list is None:
         raise ValidationError(f"{type(item).__name__} is not a clinical record")
     today = today or _today()
+    item = _stored_form(item)
     with clinical_write(actor, _roles_for(clinical_list), f"Adding a {clinical_list.label}") as trail:
         before = load_patient_record(patient_id)
         if clinical_list.ref_prefix and not getattr(item, "ref", None):
@@ -210,6 +218,7 @@ def update_clinical_entry(actor: Actor, item, *, expected_version: int, today: d
     if clinical_list is None or item.id is None:
         raise ValidationError("only a saved clinical record (with its id) can be corrected")
     today = today or _today()
+    item = _stored_form(item)
     with clinical_write(actor, _roles_for(clinical_list), f"Correcting a {clinical_list.label}") as audit:
         patient_id = _row_patient(clinical_list, item.id)
         before_record = load_patient_record(patient_id)

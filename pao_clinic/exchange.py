@@ -1,0 +1,535 @@
+"""The PAO Clinic exchange format, version 1 (`shared/spec/exchange-format.md`).
+
+`parse_document` turns a parsed JSON document into `PatientRecord` values, checking
+every JSON type, every key and every rule of the record; it reports all problems at
+once as one `ValidationError` whose paths name the bad value in the document
+(`patients[2].fractures[0].site`), and never returns part of a document.
+`document_from_records` writes records back in the one canonical form, so that
+export, import and export again give the same document.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pao_clinic import codes
+from pao_clinic.errors import Problem, ValidationError
+from pao_clinic.nhs_number import nhs_number_problem, normalise_nhs_number
+from pao_clinic.record import (
+    CLINICAL_LISTS,
+    BloodResult,
+    Contact,
+    Contraception,
+    Decision,
+    DentalReview,
+    DexaScan,
+    EpdsScreen,
+    Feeding,
+    Fracture,
+    GeneralPractitioner,
+    HeightMeasurement,
+    Medication,
+    PatientRecord,
+    Pregnancy,
+    Referral,
+)
+from pao_clinic.validation import patient_record_problems, standard_unit
+
+FORMAT = "pao-clinic-exchange"
+VERSION = 1
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})", re.ASCII)
+
+
+# -- the shape of the document ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """One key of a JSON object: its kind of value, whether it is required, its shape."""
+
+    name: str
+    kind: str  # text, date, int, number, bool, codes, object, list
+    required: bool = False
+    shape: "_Shape | None" = None
+    blank_is_absent: bool = False  # optional free text: "" says nothing, so it is read and written as absent
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A JSON object read into one record value; keys in the order they are written."""
+
+    what: str
+    value_type: type
+    keys: tuple[_Key, ...]
+
+
+def _text(name: str, required: bool = False) -> _Key:
+    return _Key(name, "text", required)
+
+
+def _free_text(name: str) -> _Key:
+    return _Key(name, "text", blank_is_absent=True)
+
+
+def _date(name: str, required: bool = False) -> _Key:
+    return _Key(name, "date", required)
+
+
+_CONTACT = _Shape("contact details", Contact, (
+    _free_text("address"), _free_text("postcode"), _free_text("phone"), _free_text("email")))
+_GP = _Shape("GP details", GeneralPractitioner, (_free_text("name"), _free_text("practice"), _free_text("address")))
+_CONTRACEPTION = _Shape("a contraception entry", Contraception, (
+    _date("recorded_on", True), _text("method", True), _Key("effective", "bool", True)))
+_DENTAL_REVIEW = _Shape("a dental review", DentalReview, (_date("reviewed_on", True),))
+_PREGNANCY = _Shape("a pregnancy", Pregnancy, (
+    _text("ref", True), _Key("number", "int", True), _date("due_date"), _text("outcome", True),
+    _date("ended_on"), _text("delivery_mode")))
+_FEEDING = _Shape("a feeding entry", Feeding, (
+    _text("pregnancy", True), _Key("breastfed", "bool", True), _date("started_on"), _date("stopped_on"),
+    _date("planned_stop_on")))
+_FRACTURE = _Shape("a fracture", Fracture, (
+    _text("ref", True), _text("site", True), _text("side"), _date("identified_on", True), _date("onset_on"),
+    _text("imaging", True), _text("trauma", True), _Key("genant_grade", "int"), _text("pregnancy"),
+    _free_text("note")))
+_DEXA = _Shape("a DEXA scan", DexaScan, (
+    _text("ref", True), _date("scanned_on", True), _text("site", True), _Key("bmd", "number"),
+    _Key("t_score", "number"), _Key("z_score", "number")))
+_BLOOD = _Shape("a blood result", BloodResult, (
+    _date("taken_on", True), _text("test", True), _Key("value", "number", True), _text("unit", True)))
+_HEIGHT = _Shape("a height", HeightMeasurement, (_date("measured_on", True), _Key("cm", "number", True)))
+_EPDS = _Shape("an EPDS screen", EpdsScreen, (
+    _date("assessed_on", True), _Key("score", "int", True), _Key("self_harm_item", "int", True)))
+_MEDICATION = _Shape("a medication", Medication, (
+    _text("ref", True), _text("drug", True), _date("started_on", True), _date("stopped_on")))
+_REFERRAL = _Shape("a referral", Referral, (
+    _text("ref", True), _text("specialty", True), _text("urgency", True), _text("status", True),
+    _date("created_on", True), _date("sent_on"), _date("seen_on"), _text("reason", True)))
+_DECISION = _Shape("a decision", Decision, (
+    _date("decided_on", True), _text("plan", True), _text("drug"), _text("by", True), _text("override_reason"),
+    _date("review_on")))
+
+_PATIENT = _Shape("a patient", PatientRecord, (
+    _text("ref", True), _text("nhs_number"), _text("hospital_number"), _text("family_name", True),
+    _text("given_name", True), _date("date_of_birth", True),
+    _Key("contact", "object", shape=_CONTACT), _Key("gp", "object", shape=_GP),
+    _Key("risk_factors", "codes"), _Key("history", "codes"), _text("future_pregnancy_plan"),
+    _Key("contraception", "list", shape=_CONTRACEPTION),
+    _Key("dental_reviews", "list", shape=_DENTAL_REVIEW),
+    _Key("pregnancies", "list", shape=_PREGNANCY),
+    _Key("breastfeeding", "list", shape=_FEEDING),
+    _Key("fractures", "list", shape=_FRACTURE),
+    _Key("dexa", "list", shape=_DEXA),
+    _Key("bloods", "list", shape=_BLOOD),
+    _Key("heights", "list", shape=_HEIGHT),
+    _Key("epds", "list", shape=_EPDS),
+    _Key("medications", "list", shape=_MEDICATION),
+    _Key("referrals", "list", shape=_REFERRAL),
+    _Key("decisions", "list", shape=_DECISION),
+))
+
+_TOP_LEVEL_KEYS = ("format", "version", "exported_at", "patients")
+
+
+# -- reading ---------------------------------------------------------------------
+
+
+class _JsonObject(dict):
+    """A JSON object as read from text, remembering keys that were written twice."""
+
+    repeated_keys: tuple[str, ...] = ()
+
+
+class _NotANumber:
+    """`NaN`, `Infinity` or `-Infinity` in the text: not JSON, reported at its path."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+def _object_from_pairs(pairs: list[tuple[str, Any]]) -> _JsonObject:
+    obj = _JsonObject()
+    repeated = []
+    for key, value in pairs:
+        if key in obj:
+            repeated.append(key)
+        obj[key] = value
+    obj.repeated_keys = tuple(repeated)
+    return obj
+
+
+def read_document_text(text: str, *, today: date) -> list[PatientRecord]:
+    """The patients of an exchange document given as JSON text (all or nothing)."""
+    try:
+        data = json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_object_from_pairs,
+                          parse_constant=_NotANumber)
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            f"the file is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+    except RecursionError:
+        raise ValidationError("the file is not a PAO Clinic exchange document: it is nested too deeply") from None
+    except ValueError as error:  # e.g. a number with thousands of digits
+        raise ValidationError(f"the file is not valid JSON: {error}") from None
+    return parse_document(data, today=today)
+
+
+def parse_document(data: object, *, today: date) -> list[PatientRecord]:
+    """The patients of a parsed exchange document; raises one ValidationError naming every problem."""
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        raise ValidationError(f"the file is not a PAO Clinic exchange document: it holds "
+                              f"{_shown(data)}, not an object with format, version and patients")
+    problems += _repeated_key_problems(data, "")
+    for key in data:
+        if key not in _TOP_LEVEL_KEYS:
+            problems.append(Problem(_path("", key), f"{_quoted(key)} is not a key of an exchange document "
+                                                    f"(format, version, exported_at, patients)"))
+    form = data.get("format")
+    if form is None:
+        problems.append(Problem("format", f"is required: it must be '{FORMAT}'"))
+    elif form != FORMAT:
+        problems.append(Problem("format", f"{_shown(form)} is not a PAO Clinic exchange document "
+                                          f"(format must be '{FORMAT}')"))
+    version = data.get("version")
+    if version is None:
+        problems.append(Problem("version", f"is required: it must be {VERSION}"))
+    elif isinstance(version, bool) or version != VERSION:  # 1.0 is the same JSON value as 1
+        problems.append(Problem("version", f"{_shown(version)} is not a version this program reads "
+                                           f"(it reads version {VERSION})"))
+    exported_at = data.get("exported_at")
+    if exported_at is None:
+        problems.append(Problem("exported_at", "is required: the date and time of export, with its time zone"))
+    elif not isinstance(exported_at, str) or not _is_timestamp(exported_at):
+        problems.append(Problem("exported_at", f"must be a date and time with its time zone, such as "
+                                               f"'2026-11-22T10:00:00+00:00', not {_shown(exported_at)}"))
+    patients = data.get("patients")
+    records: list[PatientRecord] = []
+    if patients is None:
+        problems.append(Problem("patients", "is required: a list of patients (it may be empty)"))
+    elif not isinstance(patients, list):
+        problems.append(Problem("patients", f"must be a list of patients, not {_shown(patients)}"))
+    else:
+        records = _read_patients(patients, today, problems)
+    if problems:
+        raise ValidationError(problems)
+    return records
+
+
+def _read_patients(patients: list, today: date, problems: list[Problem]) -> list[PatientRecord]:
+    records = []
+    refs: dict[str, int] = {}
+    nhs_numbers: dict[str, int] = {}
+    hospital_numbers: dict[str, int] = {}
+    for index, value in enumerate(patients):
+        path = f"patients[{index}]"
+        found: list[Problem] = []
+        record = _read_object(value, path, _PATIENT, found)
+        if isinstance(value, dict):
+            found += _document_wide_problems(value, index, refs, nhs_numbers, hospital_numbers)
+        if record is not None:
+            if not record.ref.strip():
+                found.append(Problem(f"{path}.ref", "a ref is required (any text that names this patient "
+                                                    "in the file)"))
+            found += [Problem(f"{path}.{p.path}", p.message) for p in patient_record_problems(record, today=today)]
+            records.append(record)
+        problems += found
+    return records
+
+
+def _document_wide_problems(value: dict, index: int, refs: dict[str, int], nhs_numbers: dict[str, int],
+                            hospital_numbers: dict[str, int]) -> Iterator[Problem]:
+    """Patient refs, NHS numbers and hospital numbers each name one patient in the document."""
+    path = f"patients[{index}]"
+    ref = value.get("ref")
+    if isinstance(ref, str):
+        if ref in refs:
+            yield Problem(f"{path}.ref", f"ref {_quoted(ref)} is also the ref of patients[{refs[ref]}]; "
+                                         f"each patient needs her own ref")
+        refs.setdefault(ref, index)
+    nhs_number = value.get("nhs_number")
+    if isinstance(nhs_number, str) and nhs_number.strip():
+        digits = normalise_nhs_number(nhs_number)
+        if digits in nhs_numbers:
+            yield Problem(f"{path}.nhs_number", f"NHS number {_quoted(nhs_number)} is also given for "
+                                                f"patients[{nhs_numbers[digits]}]; one woman has one record")
+        nhs_numbers.setdefault(digits, index)
+    hospital_number = value.get("hospital_number")
+    if isinstance(hospital_number, str) and hospital_number.strip():
+        # (safer choice) hospital numbers differing only in letter case are taken as the same number
+        folded = hospital_number.strip().casefold()
+        if folded in hospital_numbers:
+            yield Problem(f"{path}.hospital_number",
+                          f"hospital number {_quoted(hospital_number)} is also given for "
+                          f"patients[{hospital_numbers[folded]}]; one woman has one record")
+        hospital_numbers.setdefault(folded, index)
+
+
+def _read_object(value: object, path: str, shape: _Shape, problems: list[Problem]) -> Any:
+    """`value` read as `shape`'s type, or None after adding its problems."""
+    if not isinstance(value, dict):
+        problems.append(Problem(path, f"must be {shape.what} (a JSON object), not {_shown(value)}"))
+        return None
+    before = len(problems)
+    problems += _repeated_key_problems(value, path)
+    known = {key.name: key for key in shape.keys}
+    for name in value:
+        if name not in known:
+            message = f"{_quoted(name)} is not a key of {shape.what}"
+            if len(known) <= 10:
+                message += f" (its keys are {', '.join(known)})"
+            problems.append(Problem(_path(path, name), message))
+    arguments: dict[str, Any] = {}
+    for key in shape.keys:
+        key_path = _path(path, key.name)
+        raw = value.get(key.name)
+        if raw is None:  # null and an absent key mean the same thing
+            if key.required:
+                problems.append(Problem(key_path, "is required"))
+            continue
+        read = _read_value(raw, key_path, key, problems)
+        if key.blank_is_absent and isinstance(read, str) and not read.strip():
+            continue
+        if read is not None:
+            arguments[key.name] = read
+    if len(problems) > before:
+        return None
+    if shape.value_type in (Contact, GeneralPractitioner) and not arguments:
+        return _EMPTY
+    if shape.value_type is BloodResult:
+        arguments["unit"] = standard_unit(arguments["unit"])
+    if shape.value_type is PatientRecord and "nhs_number" in arguments:
+        if nhs_number_problem(arguments["nhs_number"]) is None:  # a bad one is reported as written
+            arguments["nhs_number"] = normalise_nhs_number(arguments["nhs_number"])
+    return shape.value_type(**arguments)
+
+
+_EMPTY = object()  # an object with no values in it: the same as no object
+
+
+def _read_value(raw: object, path: str, key: _Key, problems: list[Problem]) -> Any:
+    kind = key.kind
+    if kind == "text":
+        if isinstance(raw, str):
+            return raw
+        problems.append(Problem(path, f"must be text (a JSON string), not {_shown(raw)}"))
+    elif kind == "date":
+        return _read_date(raw, path, problems)
+    elif kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        problems.append(Problem(path, f"must be true or false, not {_shown(raw)}"))
+    elif kind == "int":
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
+            return int(raw)  # 2.0 and 2 are the same JSON value
+        problems.append(Problem(path, f"must be a whole number, not {_shown(raw)}"))
+    elif kind == "number":
+        return _read_number(raw, path, problems)
+    elif kind == "codes":
+        return _read_codes(raw, path, problems)
+    elif kind == "object":
+        assert key.shape is not None
+        read = _read_object(raw, path, key.shape, problems)
+        return None if read is _EMPTY else read
+    elif kind == "list":
+        assert key.shape is not None
+        if not isinstance(raw, list):
+            problems.append(Problem(path, f"must be a list (it may be empty), not {_shown(raw)}"))
+            return None
+        items = tuple(_read_object(item, f"{path}[{index}]", key.shape, problems) for index, item in enumerate(raw))
+        return None if None in items else items
+    return None
+
+
+def _read_date(raw: object, path: str, problems: list[Problem]) -> date | None:
+    if not isinstance(raw, str) or not _DATE.fullmatch(raw):
+        problems.append(Problem(path, f"must be a date written YYYY-MM-DD, such as '2025-03-12', not {_shown(raw)}"))
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        problems.append(Problem(path, f"{_quoted(raw)} is not a date that exists"))
+        return None
+
+
+def _read_number(raw: object, path: str, problems: list[Problem]) -> float | None:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        try:
+            number = float(raw)
+        except OverflowError:
+            number = math.inf
+        if math.isfinite(number):
+            return number
+        if math.isnan(number):
+            problems.append(Problem(path, "must be a number, not NaN"))
+        else:
+            problems.append(Problem(path, f"{_shown(raw)} is too large to be a result the clinic records"))
+        return None
+    problems.append(Problem(path, f"must be a number, not {_shown(raw)}"))
+    return None
+
+
+def _read_codes(raw: object, path: str, problems: list[Problem]) -> tuple[str, ...] | None:
+    if not isinstance(raw, list):
+        problems.append(Problem(path, f"must be a list of codes (it may be empty), not {_shown(raw)}"))
+        return None
+    bad = False
+    for index, item in enumerate(raw):
+        if not isinstance(item, str):
+            problems.append(Problem(f"{path}[{index}]", f"must be a code (a JSON string), not {_shown(item)}"))
+            bad = True
+    return None if bad else tuple(raw)
+
+
+def _repeated_key_problems(value: dict, path: str) -> list[Problem]:
+    # (safer choice) a key written twice is an error: JSON readers differ on which value wins
+    return [Problem(_path(path, key), f"{_quoted(key)} is written twice in the same object")
+            for key in getattr(value, "repeated_keys", ())]
+
+
+def _is_timestamp(text: str) -> bool:
+    if not _TIMESTAMP.fullmatch(text):
+        return False
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return moment.tzinfo is not None
+
+
+def _path(parent: str, key: str) -> str:
+    return f"{parent}.{key}" if parent else key
+
+
+def _quoted(text: str) -> str:
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    return "'" + shown.replace("\n", " ") + "'"
+
+
+def _shown(value: object) -> str:
+    """A JSON value in a few words, for a message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, (int, float)):
+        return repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a very long number"
+    if isinstance(value, _NotANumber):
+        return value.name
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+# -- writing ---------------------------------------------------------------------
+
+
+def document_from_records(records: Iterable[PatientRecord], *, exported_at: datetime) -> dict:
+    """The exchange document of `records`, in its one canonical order."""
+    if exported_at.tzinfo is None:
+        raise ValueError("exported_at needs a time zone")
+    patients = [_patient_values(record) for record in records]
+    patients.sort(key=lambda p: (p["family_name"].casefold(), p["given_name"].casefold(), p["date_of_birth"],
+                                 _serialised(p)))
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": exported_at.isoformat(timespec="seconds"),
+        "patients": patients,
+    }
+
+
+def document_to_text(document: dict) -> str:
+    """The document as UTF-8 JSON text: indented, keys in the spec's order, ending in a new line."""
+    return json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def _patient_values(record: PatientRecord) -> dict:
+    values = _object_values(record, _PATIENT)
+    if values.get("nhs_number") is not None:
+        values["nhs_number"] = normalise_nhs_number(values["nhs_number"])
+    for name, known in (("risk_factors", codes.RISK_FACTORS), ("history", codes.HISTORY_CODES)):
+        values[name] = sorted(values[name], key=lambda code, known=known: _code_order(code, known))
+    for key in _PATIENT.keys:
+        if key.kind == "list":
+            values[key.name].sort(key=_LIST_ORDER[key.name])
+    return values
+
+
+def _object_values(value: object, shape: _Shape) -> dict:
+    values: dict[str, Any] = {}
+    for key in shape.keys:
+        item = getattr(value, key.name)
+        if item is None or (key.blank_is_absent and not item.strip()):
+            continue
+        if key.kind == "date":
+            values[key.name] = item.isoformat()
+        elif key.kind == "number":
+            values[key.name] = _json_number(item)
+        elif key.kind == "codes":
+            values[key.name] = list(item)
+        elif key.kind == "object":
+            assert key.shape is not None
+            written = _object_values(item, key.shape)
+            if written:
+                values[key.name] = written
+        elif key.kind == "list":
+            assert key.shape is not None
+            values[key.name] = [_object_values(entry, key.shape) for entry in item]
+        else:
+            values[key.name] = item
+    if shape is _BLOOD:
+        values["unit"] = standard_unit(values["unit"])
+    return values
+
+
+def _json_number(number: float) -> float | int:
+    """166.0 is written 166 (the same JSON value, as people write it)."""
+    number = float(number)
+    return int(number) if number.is_integer() and abs(number) < 1e15 else number
+
+
+def _code_order(code: str, known: tuple[str, ...]) -> tuple[int, str]:
+    return (known.index(code) if code in known else len(known), code)
+
+
+def _serialised(values: dict) -> str:
+    """The total tie-break: entries equal on every sort key keep one fixed order."""
+    return json.dumps(values, ensure_ascii=False, sort_keys=True)
+
+
+def _dated(day: str | None) -> tuple:
+    """Sorts undated entries last."""
+    return (0, day) if day is not None else (1, "")
+
+
+def _by_main_date(main_date: str):
+    return lambda v: (v[main_date], v.get("ref", ""), _serialised(v))
+
+
+def _pregnancy_order(v: dict) -> tuple:
+    day = v.get("due_date") if v["outcome"] == "ongoing" else v.get("ended_on")
+    return (_dated(day), v["ref"], _serialised(v))
+
+
+def _feeding_order(v: dict) -> tuple:
+    return (_dated(v.get("started_on")), v["pregnancy"], _serialised(v))
+
+
+# How each list is ordered on export: by its main date, then ref, then the whole entry.
+_LIST_ORDER = {name: _by_main_date(main_date) for name, _type, main_date in CLINICAL_LISTS}
+_LIST_ORDER["pregnancies"] = _pregnancy_order  # ended_on, or due_date while ongoing; undated last
+_LIST_ORDER["breastfeeding"] = _feeding_order  # started_on (undated last), then the pregnancy's ref
