@@ -157,6 +157,16 @@ def open_database(url: str) -> Database:
     return db
 
 
+def release_connection() -> None:
+    """Close the calling thread's connection (peewee keeps one per thread); the next query reopens it.
+
+    Background workers call this when their work is done, so a PostgreSQL server does not
+    keep a connection for every thread that ever read the caseload.
+    """
+    if database.obj is not None and not database.obj.is_closed():
+        database.obj.close()
+
+
 def close_database() -> None:
     if database.obj is not None:
         database.obj.close()

@@ -45,3 +45,12 @@ def test_a_caseload_row_summarises_her_record(clinic):
     assert row.lowest_z == -2.6
     assert row.lactation == "breastfeeding"
     assert row.age == age_on(date.fromisoformat(doc["date_of_birth"]), date(2025, 6, 1))
+
+
+def test_the_overview_gives_the_same_lines_and_tasks_as_the_two_lists_from_one_read(clinic):
+    services.import_records(clinic.nurse, demo_caseload(30, seed=9, today=TODAY))
+    overview = services.caseload_overview(TODAY)
+    assert list(overview.rows) == services.caseload_rows(TODAY)
+    assert list(overview.tasks) == services.caseload_worklist(TODAY)
+    assert queries_for(lambda: services.caseload_overview(TODAY)) == queries_for(
+        lambda: services.caseload_worklist(TODAY))

@@ -5,7 +5,7 @@ one transaction (see `session.clinical_write`).  Services take and return plain
 values (`pao_clinic.record`, frozen dataclasses), never database rows.
 """
 
-from .caseload import CaseloadRow, caseload_rows, caseload_worklist
+from .caseload import CaseloadOverview, CaseloadRow, caseload_overview, caseload_row, caseload_rows, caseload_worklist
 from .clinic import DEMO_FLAG, clinic_settings, is_demo_database
 from .decisions import decision_gate_output, gate_check, record_decision
 from .exchange_io import export_document, import_records

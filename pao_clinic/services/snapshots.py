@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, fields
+from datetime import date
 from typing import Iterable
 
+from peewee import BooleanField, DateField
+
+from ..db import database
 from ..errors import NotFoundError
 from ..models import (
     BloodResultRow, ContraceptionRow, DecisionRow, DentalReviewRow, DexaScanRow, EpdsRow,
@@ -34,10 +38,11 @@ class ClinicalList:
     record_type: str     # audit and CLI word: "fracture"
     ref_prefix: str | None  # auto-assigned refs ("fx1", "fx2", ...); None: the list has no refs
     label: str           # for people: "fracture"
+    value_fields: tuple[str, ...] = ()
 
-    @property
-    def value_fields(self) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(self.value_type) if f.name not in ("id", "version"))
+    def __post_init__(self) -> None:
+        names = tuple(f.name for f in fields(self.value_type) if f.name not in ("id", "version"))
+        object.__setattr__(self, "value_fields", names)
 
 
 CLINICAL_LISTS: tuple[ClinicalList, ...] = (
@@ -56,6 +61,7 @@ CLINICAL_LISTS: tuple[ClinicalList, ...] = (
 )
 LIST_BY_TYPE = {c.value_type: c for c in CLINICAL_LISTS}
 LIST_BY_RECORD_TYPE = {c.record_type: c for c in CLINICAL_LISTS}
+LIST_NAMES = tuple(c.name for c in CLINICAL_LISTS)
 
 # value field -> row column, where the names differ
 _COLUMN_FOR = {"by": "by_name", "pregnancy": "pregnancy_id"}
@@ -73,74 +79,118 @@ def row_values(item, pregnancy_ids: dict[str, int]) -> dict:
     return values
 
 
-def _value_from_row(clinical_list: ClinicalList, row: dict, pregnancy_refs: dict[int, str]):
-    kwargs = {}
-    for name in clinical_list.value_fields:
-        value = row[_COLUMN_FOR.get(name, name)] if name != "pregnancy" else row["pregnancy"]
-        if name == "pregnancy" and value is not None:
-            value = pregnancy_refs[value]
-        kwargs[name] = value
-    return clinical_list.value_type(id=row["id"], version=row["version"], **kwargs)
+def _as_date(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _as_bool(value):
+    return None if value is None else bool(value)
+
+
+def _converter(field):
+    """How a raw driver value of this column becomes the record's value (SQLite keeps dates as text)."""
+    if isinstance(field, DateField):
+        return _as_date
+    if isinstance(field, BooleanField):
+        return _as_bool
+    return None
+
+
+def _raw_rows(model, columns, wanted, extra_where=None):
+    """Rows of `columns` as plain tuples, converted per column, without building peewee objects."""
+    query = model.select(*columns)
+    if extra_where is not None:
+        query = query.where(extra_where)
+    if wanted is not None:
+        query = query.where(model.patient.in_(wanted) if model is not Patient else Patient.id.in_(wanted))
+    query = query.order_by(model.id)
+    converters = [(i, c) for i, c in enumerate(_converter(col) for col in columns) if c is not None]
+    cursor = database.execute(query)
+    for raw in cursor.fetchall():
+        if converters:
+            raw = list(raw)
+            for i, convert in converters:
+                raw[i] = convert(raw[i])
+        yield raw
 
 
 def _live(model):
     return model.entered_in_error_at.is_null()
 
 
-def load_patient_records(patient_ids: Iterable[int] | None = None) -> list[PatientRecord]:
+def _any_known(value) -> bool:
+    return any(getattr(value, f.name) for f in fields(value))
+
+
+_PATIENT_COLUMNS = ("id", "version", "ref", "nhs_number", "hospital_number", "family_name", "given_name",
+                    "date_of_birth", "address", "postcode", "phone", "email", "gp_name", "gp_practice",
+                    "gp_address", "future_pregnancy_plan")
+
+
+def load_patient_records(patient_ids: Iterable[int] | None = None, *,
+                         lists: Iterable[str] = LIST_NAMES) -> list[PatientRecord]:
     """Live records of the given patients (all live patients when None), ordered by id.
 
-    Queries: one for patients, two for risk factors and history, one per clinical list.
+    `lists` names the clinical lists to read (the others are left empty): a caller that
+    needs only some of them, like the caseload, reads less.  Queries: one for patients,
+    two for risk factors and history, one per list read.
     """
     wanted = None if patient_ids is None else sorted(set(patient_ids))
     if wanted is not None and not wanted:
         return []
+    lists = set(lists)
+    unknown = lists - set(LIST_NAMES)
+    if unknown:
+        raise ValueError(f"not clinical lists: {sorted(unknown)}")
+    if lists & {"breastfeeding", "fractures"}:
+        lists.add("pregnancies")  # their pregnancy refs come from it
 
-    def scoped(query, column):
-        return query if wanted is None else query.where(column.in_(wanted))
-
-    patients = list(scoped(Patient.select().where(Patient.entered_in_error_at.is_null()), Patient.id)
-                    .order_by(Patient.id).dicts())
+    patients = list(_raw_rows(Patient, [getattr(Patient, c) for c in _PATIENT_COLUMNS], wanted,
+                              Patient.entered_in_error_at.is_null()))
     codes_of: dict[str, dict[int, list[str]]] = {}
     for key, model in (("risk_factors", PatientRiskFactor), ("history", PatientHistory)):
         grouped: dict[int, list[str]] = defaultdict(list)
-        for patient_id, code in scoped(model.select(model.patient, model.code), model.patient).order_by(model.id).tuples():
+        for patient_id, code in _raw_rows(model, [model.patient, model.code], wanted):
             grouped[patient_id].append(code)
         codes_of[key] = grouped
 
-    lists: dict[str, dict[int, list]] = {}
+    entries: dict[str, dict[int, list]] = {}
     pregnancy_refs: dict[int, str] = {}
     for clinical_list in CLINICAL_LISTS:  # pregnancies come before feeding and fractures
-        model = clinical_list.model
+        if clinical_list.name not in lists:
+            continue
+        model, value_type = clinical_list.model, clinical_list.value_type
+        names = clinical_list.value_fields
+        columns = [model.patient, model.id, model.version] + [
+            getattr(model, "by_name" if n == "by" else n) for n in names]
+        pregnancy_at = names.index("pregnancy") + 3 if "pregnancy" in names else None
         grouped = defaultdict(list)
-        query = scoped(model.select().where(_live(model)), model.patient).order_by(model.id).dicts()
-        for row in query:
+        for raw in _raw_rows(model, columns, wanted, _live(model)):
+            if pregnancy_at is not None and raw[pregnancy_at] is not None:
+                raw = list(raw)
+                raw[pregnancy_at] = pregnancy_refs[raw[pregnancy_at]]
+            value = value_type(id=raw[1], version=raw[2], **dict(zip(names, raw[3:])))
             if clinical_list.name == "pregnancies":
-                pregnancy_refs[row["id"]] = row["ref"]
-            grouped[row["patient"]].append(_value_from_row(clinical_list, row, pregnancy_refs))
-        lists[clinical_list.name] = grouped
+                pregnancy_refs[value.id] = value.ref
+            grouped[raw[0]].append(value)
+        entries[clinical_list.name] = grouped
 
     records = []
-    for p in patients:
-        pid = p["id"]
-        contact = Contact(address=p["address"], postcode=p["postcode"], phone=p["phone"], email=p["email"])
-        gp = GeneralPractitioner(name=p["gp_name"], practice=p["gp_practice"], address=p["gp_address"])
+    for (pid, version, ref, nhs, hospital, family, given, born, address, postcode, phone, email,
+         gp_name, gp_practice, gp_address, plan) in patients:
+        contact = Contact(address=address, postcode=postcode, phone=phone, email=email)
+        gp = GeneralPractitioner(name=gp_name, practice=gp_practice, address=gp_address)
         records.append(PatientRecord(
-            id=pid, version=p["version"], ref=p["ref"],
-            nhs_number=p["nhs_number"], hospital_number=p["hospital_number"],
-            family_name=p["family_name"], given_name=p["given_name"], date_of_birth=p["date_of_birth"],
-            contact=contact if any(vars_of(contact)) else None,
-            gp=gp if any(vars_of(gp)) else None,
+            id=pid, version=version, ref=ref, nhs_number=nhs, hospital_number=hospital,
+            family_name=family, given_name=given, date_of_birth=born,
+            contact=contact if _any_known(contact) else None,
+            gp=gp if _any_known(gp) else None,
             risk_factors=tuple(codes_of["risk_factors"].get(pid, ())),
             history=tuple(codes_of["history"].get(pid, ())),
-            future_pregnancy_plan=p["future_pregnancy_plan"],
-            **{c.name: tuple(lists[c.name].get(pid, ())) for c in CLINICAL_LISTS},
+            future_pregnancy_plan=plan,
+            **{name: tuple(group.get(pid, ())) for name, group in entries.items()},
         ))
     return records
-
-
-def vars_of(value) -> tuple:
-    return tuple(getattr(value, f.name) for f in fields(value))
 
 
 def load_patient_record(patient_id: int) -> PatientRecord:

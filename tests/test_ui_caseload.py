@@ -1,0 +1,306 @@
+"""The main window's caseload: filter as you type, sort, the model conventions, start-up pieces."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+
+from pao_clinic import services
+from pao_clinic.db import close_database, open_database, parse_database_url
+from pao_clinic.demo import demo_caseload
+from pao_clinic.errors import StorageError
+from pao_clinic.services import CaseloadRow
+from ui.caseload_model import (
+    ROW_ROLE, SORT_ROLE, CaseloadFilterProxy, CaseloadTableModel, LACTATION_WORDS, search_fold,
+)
+from ui.main_window import FILTER_PLACEHOLDER, MainWindow
+
+from .conftest import PASSWORD
+
+pytestmark = [
+    pytest.mark.qt_log_level_fail("WARNING"),
+    pytest.mark.qt_log_ignore("does not support propagateSizeHints"),
+]
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def demo_clinic(sqlite_clinic, qapp):
+    qapp.setOrganizationName("PAO Clinic tests")  # window state goes to a test-only QSettings place
+    services.import_records(sqlite_clinic.nurse, demo_caseload(50, seed=3, today=TODAY))
+    return sqlite_clinic
+
+
+@pytest.fixture
+def window(qtbot, demo_clinic):
+    win = MainWindow(demo_clinic.nurse, parse_database_url(demo_clinic.url).describe())
+    win.show()
+    with qtbot.waitSignal(win.refreshed, timeout=20_000):
+        win.refresh()
+    yield win
+    win.close()
+    win.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def shown_rows(win: MainWindow) -> list[CaseloadRow]:
+    proxy = win.caseload_proxy
+    return [proxy.index(r, 0).data(ROW_ROLE) for r in range(proxy.rowCount())]
+
+
+def row(**overrides) -> CaseloadRow:
+    values = dict(patient_id=1, family_name="Smith", given_name="Amy", nhs_number="943 476 5919",
+                  hospital_number="PAO000001", age=33, latest_delivery=date(2025, 3, 2), fracture_count=2,
+                  lowest_z=-2.6, lactation="breastfeeding", open_referrals=1)
+    values.update(overrides)
+    return CaseloadRow(**values)
+
+
+# --- the window ---------------------------------------------------------------------------
+
+def test_the_window_lists_every_patient_and_says_where_and_who(window, demo_clinic):
+    rows = services.caseload_rows(TODAY)
+    assert window.caseload_proxy.rowCount() == len(rows) == 50
+    assert window.count_label.text() == "50 of 50 patients"
+    assert window.filter_edit.placeholderText() == FILTER_PLACEHOLDER
+    assert window.database_label.text() == f"SQLite {parse_database_url(demo_clinic.url).path}"
+    assert "Nina Nurse" in window.user_label.text()
+    assert "DEMO" not in window.windowTitle()
+    assert not window.check_action.isEnabled()  # nothing selected yet
+
+
+def test_typing_a_filter_narrows_the_rows(window, qtbot):
+    rows = services.caseload_rows(TODAY)
+    family = next(r.family_name for r in sorted(rows, key=lambda r: r.family_name)
+                  if r.family_name.isascii() and r.family_name.isalpha() and len(r.family_name) >= 4)
+    typed = family[:3].lower()
+
+    def expected(text: str) -> int:
+        return sum(1 for r in rows if text in r.name.lower() or text in f"{r.given_name} {r.family_name}".lower())
+
+    window.filter_edit.setFocus()
+    qtbot.keyClicks(window.filter_edit, typed)
+    qtbot.waitUntil(lambda: window.caseload_proxy.rowCount() == expected(typed))
+    assert 0 < window.caseload_proxy.rowCount() < 50
+    assert all(typed in search_fold(r.name) for r in shown_rows(window))
+    assert window.count_label.text() == f"{expected(typed)} of 50 patients"
+
+    qtbot.keyClicks(window.filter_edit, family[3:].lower())
+    qtbot.waitUntil(lambda: window.caseload_proxy.rowCount() == expected(family.lower()))
+    assert {r.family_name for r in shown_rows(window)} >= {family}
+
+    window.filter_edit.clear()
+    qtbot.waitUntil(lambda: window.caseload_proxy.rowCount() == 50)
+    assert window.count_label.text() == "50 of 50 patients"
+
+
+def test_filtering_by_nhs_number_with_or_without_spaces(window, qtbot):
+    target = next(r for r in services.caseload_rows(TODAY) if r.nhs_number)
+    for typed in (target.nhs_number, target.nhs_number.replace(" ", "")):
+        window.filter_edit.clear()
+        qtbot.keyClicks(window.filter_edit, typed)
+        qtbot.waitUntil(lambda: window.caseload_proxy.rowCount() == 1)
+        assert shown_rows(window) == [target]
+    window.filter_edit.clear()
+    qtbot.keyClicks(window.filter_edit, target.hospital_number.lower())
+    qtbot.waitUntil(lambda: window.caseload_proxy.rowCount() == 1)
+    assert shown_rows(window) == [target]
+
+
+def test_clicking_a_header_sorts_the_rows_with_missing_values_last(window, qtbot):
+    header = window.caseload_view.horizontalHeader()
+    column = CaseloadTableModel.COL_AGE
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    qtbot.waitUntil(lambda: header.sortIndicatorSection() == column)
+    ages = [r.age for r in shown_rows(window)]
+    if header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder:
+        assert ages == sorted(ages)
+    else:
+        assert ages == sorted(ages, reverse=True)
+
+    window.caseload_view.sortByColumn(CaseloadTableModel.COL_LATEST_DELIVERY, Qt.SortOrder.AscendingOrder)
+    deliveries = [r.latest_delivery for r in shown_rows(window)]
+    known = [d for d in deliveries if d is not None]
+    assert deliveries == sorted(known) + [None] * (len(deliveries) - len(known))
+    window.caseload_view.sortByColumn(CaseloadTableModel.COL_LATEST_DELIVERY, Qt.SortOrder.DescendingOrder)
+    deliveries = [r.latest_delivery for r in shown_rows(window)]
+    assert deliveries == sorted(known, reverse=True) + [None] * (len(deliveries) - len(known))
+
+    window.caseload_view.selectRow(7)
+    chosen = window.selected_patient()
+    window.caseload_view.sortByColumn(CaseloadTableModel.COL_NAME, Qt.SortOrder.AscendingOrder)
+    names = [search_fold(f"{r.family_name}\t{r.given_name}") for r in shown_rows(window)]
+    assert names == sorted(names)
+    assert window.selected_patient() == chosen  # the selection follows her to her new place
+
+
+def test_selecting_a_patient_enables_check_medication_and_refresh_keeps_her(window, qtbot):
+    window.caseload_view.selectRow(3)
+    chosen = window.selected_patient()
+    assert chosen is not None and window.check_action.isEnabled()
+    with qtbot.waitSignal(window.refreshed, timeout=20_000):
+        window.refresh()
+    assert window.selected_patient() == chosen
+
+
+def test_a_refresh_that_fails_says_why_and_the_window_keeps_working(window, qtbot, monkeypatch):
+    def broken(on=None):
+        raise StorageError("cannot reach the database server")
+
+    monkeypatch.setattr(services, "caseload_overview", broken)
+    with qtbot.waitSignal(window.refresh_failed, timeout=20_000) as failed:
+        window.refresh()
+    assert "cannot reach the database server" in failed.args[0]
+    assert window.caseload_proxy.rowCount() == 50  # the last good list stays
+    assert window.refresh_action.isEnabled()
+
+
+# --- the model and the filter, without a database -------------------------------------------
+
+def test_the_caseload_model_passes_the_model_tester(qtmodeltester):
+    model = CaseloadTableModel()
+    model.set_rows([row(patient_id=i, family_name=f"Name{i}", lowest_z=None if i % 3 else -1.5,
+                        latest_delivery=None if i % 4 == 0 else date(2025, 1, i + 1)) for i in range(12)])
+    qtmodeltester.check(model, force_py=True)
+    qtmodeltester.check(model)
+    proxy = CaseloadFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(CaseloadTableModel.COL_LOWEST_Z, Qt.SortOrder.DescendingOrder)
+    proxy.set_search_text("name1")
+    qtmodeltester.check(proxy, force_py=True)
+
+
+def test_the_model_shows_words_and_gives_the_row_and_raw_values():
+    model = CaseloadTableModel()
+    item = row(lowest_z=-2.0, open_referrals=0, lactation="unknown")
+    model.set_rows([item])
+    index = model.index(0, CaseloadTableModel.COL_LACTATION)
+    assert index.data() == "Unknown \u2014 ask"
+    assert index.data(ROW_ROLE) is item
+    assert model.index(0, CaseloadTableModel.COL_LOWEST_Z).data() == "-2.0"
+    assert model.index(0, CaseloadTableModel.COL_LOWEST_Z).data(SORT_ROLE) == -2.0
+    assert model.index(0, CaseloadTableModel.COL_LATEST_DELIVERY).data() == "02-Mar-2025"
+    assert model.index(0, CaseloadTableModel.COL_NAME).data() == "Smith, Amy"
+    assert set(LACTATION_WORDS.values()) == {"Breastfeeding", "Ceased", "Unknown \u2014 ask", "Not breastfed",
+                                             "No births"}
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("zoe", {"Zoë"}),
+    ("ZOË", {"Zoë"}),
+    ("lucja", {"Łucja"}),
+    ("łucja", {"Łucja"}),
+    ("siobhan", {"Siobhán"}),
+    ("ni bhriain", {"Siobhán"}),
+    ("bhriain siob", {"Siobhán"}),       # every word, in any order
+    ("nguyen", {"Thảo"}),
+    ("ødegaard", {"Søs"}),
+    ("odegaard", {"Søs"}),
+    ("943 476 5919", {"Zoë"}),
+    ("9434765919", {"Zoë"}),
+    ("476 59", {"Zoë"}),
+    ("pao000002", {"Łucja"}),
+    ("", {"Zoë", "Łucja", "Siobhán", "Thảo", "Søs"}),
+    ("nobody", set()),
+])
+def test_the_filter_ignores_case_accents_and_spaces(typed, expected):
+    model = CaseloadTableModel()
+    model.set_rows([
+        row(patient_id=1, family_name="Brontë", given_name="Zoë"),
+        row(patient_id=2, family_name="Wiśniewska", given_name="Łucja", nhs_number="", hospital_number="PAO000002"),
+        row(patient_id=3, family_name="Ní Bhriain", given_name="Siobhán", nhs_number="999 000 0018"),
+        row(patient_id=4, family_name="Nguyễn", given_name="Thảo", nhs_number="999 000 0026"),
+        row(patient_id=5, family_name="Ødegaard", given_name="Søs", nhs_number="999 000 0034"),
+    ])
+    proxy = CaseloadFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_search_text(typed)
+    assert {proxy.index(r, 0).data(ROW_ROLE).given_name for r in range(proxy.rowCount())} == expected
+
+
+def test_filtering_ten_thousand_rows():
+    rows = [row(patient_id=i, family_name=f"Family{i:05d}", given_name=("Zoë" if i % 100 == 0 else "Amy"),
+                nhs_number="", hospital_number=f"H{i:05d}") for i in range(10_000)]
+    model = CaseloadTableModel()
+    model.set_rows(rows)
+    proxy = CaseloadFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(CaseloadTableModel.COL_NAME, Qt.SortOrder.AscendingOrder)
+    for typed, count in (("z", 100), ("zo", 100), ("zoe", 100), ("zoe family00", 10), ("", 10_000)):
+        proxy.set_search_text(typed)
+        assert proxy.rowCount() == count
+
+
+# --- starting the app ------------------------------------------------------------------------
+
+def test_sign_in_stays_open_on_a_wrong_password_and_signs_in_on_the_right_one(demo_clinic, qtbot):
+    from ui.app import SignInDialog
+
+    dialog = SignInDialog("nina.nurse")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.password_edit, "not the password")
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.actor is None
+    assert "not recognised" in dialog.error_label.text()
+    qtbot.keyClicks(dialog.password_edit, PASSWORD)
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.actor.name == "nina.nurse"
+
+
+def test_an_empty_database_gets_the_demo_caseload_and_the_demo_consultant(qapp, tmp_path, monkeypatch):
+    from ui import app as desktop
+
+    open_database(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    try:
+        monkeypatch.setattr(desktop, "DEMO_PATIENTS", 6)
+        actor = desktop.sign_in(desktop_args())
+        assert actor.display_name == "Dr Demo Consultant" and actor.role == "consultant"
+        assert services.is_demo_database() and services.patient_count() == 6
+        window = MainWindow(actor, "SQLite test", demo=True)
+        assert window.windowTitle() == "PAO Clinic \u2014 DEMO caseload (signed in as Dr Demo Consultant)"
+        window.close()
+        window.deleteLater()
+    finally:
+        close_database()
+
+
+def test_a_database_with_users_asks_who_signs_in(demo_clinic, monkeypatch):
+    from ui import app as desktop
+
+    asked = []
+    monkeypatch.setattr(desktop.SignInDialog, "ask",
+                        classmethod(lambda cls, name="", parent=None: asked.append(name) or demo_clinic.consultant))
+    args = desktop_args(user="dr.chen")
+    assert desktop.sign_in(args) == demo_clinic.consultant
+    assert asked == ["dr.chen"]
+
+
+def test_an_unexpected_error_is_logged_and_shown_as_an_apology(qapp, qtbot):
+    from pao_clinic.cli import log_file
+    from ui.app import ErrorPresenter
+
+    presenter = ErrorPresenter()
+    try:
+        raise RuntimeError("a bug in the test")
+    except RuntimeError as exc:
+        presenter(type(exc), exc, exc.__traceback__)
+    assert "RuntimeError: a bug in the test" in log_file().read_text(encoding="utf-8")
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert boxes and "Sorry" in boxes[-1].text()
+    for box in boxes:
+        box.close()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def desktop_args(**values):
+    import argparse
+
+    return argparse.Namespace(**values)

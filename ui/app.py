@@ -1,0 +1,225 @@
+"""Start the desktop app: QApplication, stylesheet, database, who is signed in, main window.
+
+On an empty database (no patients, no users) a demo caseload is loaded and the demo
+consultant is signed in, and the window title says so.  Otherwise a small sign-in
+dialog asks who is working (the full sign-in comes later).  Anything unexpected is
+logged with its traceback and shown as a short apology; the app keeps running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QEventLoop, Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QApplication, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QProgressDialog,
+    QVBoxLayout, QWidget,
+)
+
+from pao_clinic import services
+from pao_clinic.cli import USER_ENV, log_file
+from pao_clinic.db import close_database, open_database, parse_database_url
+from pao_clinic.errors import AuthenticationError, PaoClinicError, StorageError
+from pao_clinic.services import Actor
+from pao_clinic.services.demo_setup import load_demo_caseload
+
+from .main_window import MainWindow
+from .resources import resource_path, resource_text
+from .workers import Worker, WorkerPool
+
+APP_NAME = "PAO Clinic"
+DEMO_PATIENTS = 60
+DEMO_SEED = 1
+
+
+
+# --- unexpected errors ------------------------------------------------------------------
+
+def write_crash_log(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> Path:
+    """Append the traceback to the log file; returns its path (even when it cannot be written)."""
+    path = log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as f:
+            f.write(f"--- {datetime.now(timezone.utc).isoformat()} pao-clinic desktop\n")
+            f.write("".join(traceback.format_exception(exc_type, exc, tb)))
+    except OSError:
+        pass
+    return path
+
+
+class ErrorPresenter:
+    """sys.excepthook for the desktop: known errors as their words, anything else as a bug."""
+
+    def __init__(self):
+        self._boxes: list[QMessageBox] = []
+        self.previous = sys.excepthook
+
+    def install(self) -> None:
+        sys.excepthook = self
+
+    def uninstall(self) -> None:
+        if sys.excepthook is self:
+            sys.excepthook = self.previous
+
+    def __call__(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        if isinstance(exc, PaoClinicError):  # a known error that reached no field: show its words
+            self._show(QMessageBox.Icon.Warning, str(exc), "")
+            return
+        path = write_crash_log(exc_type, exc, tb)
+        self._show(QMessageBox.Icon.Critical,
+                   "Sorry, something went wrong that PAO Clinic did not expect. What you were doing may "
+                   "not have finished; the rest of the app keeps working.",
+                   f"The details were written to {path}. Please send that file to the team that supports "
+                   "PAO Clinic.")
+
+    def _show(self, icon: QMessageBox.Icon, text: str, detail: str) -> None:
+        if QApplication.instance() is None:
+            sys.__excepthook__(*sys.exc_info())
+            return
+        box = QMessageBox(icon, APP_NAME, text, QMessageBox.StandardButton.Ok)
+        if detail:
+            box.setInformativeText(detail)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _r, b=box: self._boxes.remove(b) if b in self._boxes else None)
+        self._boxes.append(box)
+        box.show()  # not exec(): no nested event loop inside the hook
+
+
+# --- who is signed in -------------------------------------------------------------------
+
+class SignInDialog(QDialog):
+    """User name and password (a minimal sign-in; the full one comes later)."""
+
+    def __init__(self, user_name: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.actor: Actor | None = None
+        self.setWindowTitle(f"Sign in \u2014 {APP_NAME}")
+        self.setMinimumWidth(380)
+        self.name_edit = QLineEdit(user_name)
+        self.name_edit.setObjectName("userName")
+        self.password_edit = QLineEdit()
+        self.password_edit.setObjectName("password")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorText")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        form = QFormLayout()
+        form.addRow("User name", self.name_edit)
+        form.addRow("Password", self.password_edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        (self.password_edit if user_name else self.name_edit).setFocus()
+
+    def accept(self) -> None:
+        try:
+            self.actor = services.authenticate(self.name_edit.text(), self.password_edit.text())
+        except AuthenticationError as exc:
+            text = str(exc)
+            self.error_label.setText(text[:1].upper() + text[1:] + ".")
+            self.error_label.show()
+            self.password_edit.clear()
+            self.password_edit.setFocus()
+            return
+        super().accept()
+
+    @classmethod
+    def ask(cls, user_name: str = "", parent: QWidget | None = None) -> Actor | None:
+        """The signed-in Actor, or None when the user cancels (tests replace this)."""
+        dialog = cls(user_name, parent)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        actor = dialog.actor if accepted else None
+        dialog.deleteLater()
+        return actor
+
+
+def load_demo_with_progress(count: int = DEMO_PATIENTS, seed: int = DEMO_SEED) -> Actor:
+    """Load the demo caseload on a worker thread behind a busy dialog; the demo consultant."""
+    progress = QProgressDialog(f"Setting up a demo caseload of {count} synthetic patients\u2026", "", 0, 0)
+    progress.setWindowTitle(APP_NAME)
+    progress.setCancelButton(None)  # one transaction: it cannot stop half-way
+    progress.setMinimumDuration(0)
+    progress.setWindowModality(Qt.WindowModality.ApplicationModal)
+    outcome: dict[str, object] = {}
+    loop = QEventLoop()
+    worker = Worker(load_demo_caseload, count, seed=seed)
+    worker.signals.finished.connect(lambda actor: (outcome.__setitem__("actor", actor), loop.quit()))
+    worker.signals.errored.connect(lambda exc, _tb: (outcome.__setitem__("error", exc), loop.quit()))
+    pool = WorkerPool()
+    progress.show()
+    pool.start(worker)
+    loop.exec()
+    pool.shut_down()
+    progress.close()
+    progress.deleteLater()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["actor"]  # type: ignore[return-value]
+
+
+def sign_in(args: argparse.Namespace) -> Actor | None:
+    """Who is working: the demo consultant on a new empty database, else whoever signs in."""
+    if services.user_count() == 0:
+        if services.patient_count() == 0:
+            return load_demo_with_progress(DEMO_PATIENTS, DEMO_SEED)
+        raise AuthenticationError("this database has patients but no users: add one with "
+                                  "'pao-clinic user add NAME --role admin'")
+    name = getattr(args, "user", None) or os.environ.get(USER_ENV, "")
+    return SignInDialog.ask(name)
+
+
+# --- the app ----------------------------------------------------------------------------
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationName("pao-clinic")
+    app.setWindowIcon(QIcon(str(resource_path("icons/app.svg"))))
+    app.setStyleSheet(resource_text("style.qss"))
+    return app  # type: ignore[return-value]
+
+
+def run_desktop(url: str, args: argparse.Namespace) -> int:
+    """Open the desktop app on the database at `url`; the process exit code."""
+    app = create_application()
+    presenter = ErrorPresenter()
+    presenter.install()
+    try:
+        try:
+            open_database(url)
+        except StorageError as exc:
+            QMessageBox.critical(None, APP_NAME, f"The database cannot be opened.\n\n{exc}")
+            return 2
+        try:
+            try:
+                actor = sign_in(args)
+            except PaoClinicError as exc:
+                QMessageBox.critical(None, APP_NAME, str(exc))
+                return 2
+            if actor is None:
+                return 0
+            window = MainWindow(actor, parse_database_url(url).describe(), demo=services.is_demo_database())
+            window.show()
+            window.refresh()
+            return app.exec()
+        finally:
+            close_database()
+    finally:
+        presenter.uninstall()

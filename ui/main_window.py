@@ -1,0 +1,395 @@
+"""The main window: the caseload, today's worklist beside it, and "Check medication…".
+
+Both lists come from service calls run in one background worker; the window only
+shows what they return.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView, QDockWidget, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QTableView,
+    QVBoxLayout, QWidget,
+)
+
+from pao_clinic import services
+from pao_clinic.errors import PaoClinicError
+from pao_clinic.gate import WorklistTask
+from pao_clinic.services import Actor, CaseloadRow
+
+from .caseload_model import ROW_ROLE, CaseloadFilterProxy, CaseloadTableModel, RowSortProxy
+from .check_dialog import CheckMedicationDialog
+from .resources import resource_path
+from .workers import Worker, WorkerPool
+from .worklist_model import WorklistTableModel, patients_by_identifier
+
+FILTER_PLACEHOLDER = "Filter by name, NHS or hospital number"
+
+
+def load_lists(on: date) -> tuple[list[CaseloadRow], list[WorklistTask]]:
+    """The caseload and the worklist on one day, from one read (runs on a worker thread)."""
+    overview = services.caseload_overview(on)
+    return list(overview.rows), list(overview.tasks)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _table_view(object_name: str) -> QTableView:
+    view = QTableView()
+    view.setObjectName(object_name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setSortingEnabled(True)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setHighlightSections(False)
+    view.horizontalHeader().setSectionsMovable(True)
+    return view
+
+
+class MainWindow(QMainWindow):
+    """The caseload and today's worklist for the signed-in user."""
+
+    refreshed = Signal()                 # both lists show fresh rows
+    refresh_failed = Signal(str)         # a known error stopped the refresh (its text)
+    patient_selected = Signal(object)    # the CaseloadRow now selected, or None
+
+    def __init__(self, actor: Actor, database: str, *, demo: bool = False, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.actor = actor
+        self.database = database
+        self.demo = demo
+        self.check_dialog: CheckMedicationDialog | None = None
+        self._pool = WorkerPool(self)
+        self._refresh_worker: Worker | None = None
+        self._loaded_once = False
+
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(self.title())
+        self.setWindowIcon(QIcon(str(resource_path("icons/app.svg"))))
+        self.resize(1440, 860)
+
+        self._build_actions()
+        self._build_caseload()
+        self._build_worklist()
+        self._build_menus()
+        self._build_status_bar()
+        self._restore_window_state()
+        self._on_caseload_selection_changed()
+
+    def title(self) -> str:
+        if self.demo:
+            return f"PAO Clinic \u2014 DEMO caseload (signed in as {self.actor.display_name})"
+        return f"PAO Clinic \u2014 signed in as {self.actor.display_name}"
+
+    # -- building ------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.check_action = QAction(QIcon(str(resource_path("icons/check.svg"))), "Check medication\u2026", self)
+        self.check_action.setObjectName("checkMedicationAction")
+        self.check_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.check_action.setStatusTip("Ask the medication gate about a drug for the selected patient")
+        self.check_action.triggered.connect(self._on_check_action_triggered)
+
+        self.refresh_action = QAction(QIcon(str(resource_path("icons/refresh.svg"))), "Refresh", self)
+        self.refresh_action.setObjectName("refreshAction")
+        self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        self.refresh_action.setStatusTip("Reload the caseload and today's worklist")
+        self.refresh_action.triggered.connect(self._on_refresh_action_triggered)
+
+        self.find_action = QAction("Find patient", self)
+        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        self.find_action.triggered.connect(self._on_find_action_triggered)
+
+        self.quit_action = QAction("Quit", self)
+        self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        self.quit_action.triggered.connect(self.close)
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("mainToolBar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.check_action)
+        toolbar.addAction(self.refresh_action)
+
+    def _build_caseload(self) -> None:
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setObjectName("caseloadFilter")
+        self.filter_edit.setPlaceholderText(FILTER_PLACEHOLDER)
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("caseloadCount")
+
+        self.caseload_model = CaseloadTableModel(self)
+        self.caseload_proxy = CaseloadFilterProxy(self)
+        self.caseload_proxy.setSourceModel(self.caseload_model)
+        for signal in (self.caseload_proxy.rowsInserted, self.caseload_proxy.rowsRemoved,
+                       self.caseload_proxy.modelReset, self.caseload_proxy.layoutChanged):
+            signal.connect(self._on_caseload_proxy_rows_changed)
+
+        self.caseload_view = _table_view("caseloadTable")
+        self.caseload_view.setModel(self.caseload_proxy)
+        self.caseload_view.sortByColumn(CaseloadTableModel.COL_NAME, Qt.SortOrder.AscendingOrder)
+        self.caseload_view.horizontalHeader().setStretchLastSection(False)
+        self.caseload_view.selectionModel().selectionChanged.connect(self._on_caseload_selection_changed)
+        self.caseload_view.doubleClicked.connect(self._on_caseload_view_double_clicked)
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.count_label)
+        panel = QWidget()
+        panel.setObjectName("caseloadPanel")
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(8, 8, 4, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.caseload_view, 1)
+        self.setCentralWidget(panel)
+
+    def _build_worklist(self) -> None:
+        self.worklist_model = WorklistTableModel(self)
+        self.worklist_proxy = RowSortProxy(self)
+        self.worklist_proxy.setSourceModel(self.worklist_model)
+        self.worklist_view = _table_view("worklistTable")
+        self.worklist_view.setModel(self.worklist_proxy)
+        self.worklist_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the spec's order until asked
+        header = self.worklist_view.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionsMovable(False)
+        self.worklist_view.selectionModel().selectionChanged.connect(self._on_worklist_selection_changed)
+        self.worklist_view.doubleClicked.connect(self._on_worklist_view_double_clicked)
+        self.worklist_detail = QLabel()
+        self.worklist_detail.setObjectName("taskDetail")
+        self.worklist_detail.setWordWrap(True)
+        self.worklist_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.worklist_detail.setMinimumHeight(self.fontMetrics().lineSpacing() * 3 + 12)
+        self.worklist_detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+
+        panel = QWidget()
+        panel.setObjectName("worklistPanel")
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(4, 8, 8, 8)
+        layout.addWidget(self.worklist_view, 1)
+        layout.addWidget(self.worklist_detail)
+
+        self.worklist_dock = QDockWidget("Today's worklist", self)
+        self.worklist_dock.setObjectName("worklistDock")
+        self.worklist_dock.setAllowedAreas(Qt.DockWidgetArea.RightDockWidgetArea
+                                           | Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.worklist_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                                       | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.worklist_dock.setWidget(panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.worklist_dock)
+        self.resizeDocks([self.worklist_dock], [500], Qt.Orientation.Horizontal)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.refresh_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        patient_menu = self.menuBar().addMenu("&Patient")
+        patient_menu.addAction(self.find_action)
+        patient_menu.addAction(self.check_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.worklist_dock.toggleViewAction())
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        if self.demo:
+            demo = QLabel("DEMO caseload: synthetic patients")
+            demo.setObjectName("demoBadge")
+            bar.addPermanentWidget(demo)
+        self.database_label = QLabel(self.database)
+        self.database_label.setObjectName("databaseLabel")
+        self.user_label = QLabel(f"Signed in as {self.actor.display_name} ({self.actor.role})")
+        self.user_label.setObjectName("userLabel")
+        bar.addPermanentWidget(self.database_label)
+        bar.addPermanentWidget(self.user_label)
+
+    # -- window state ------------------------------------------------------------------
+    def _restore_window_state(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = settings.value("main_window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        settings = QSettings()
+        settings.setValue("main_window/geometry", self.saveGeometry())
+        settings.setValue("main_window/state", self.saveState())
+        self._pool.shut_down()
+        super().closeEvent(event)
+
+    # -- loading -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload the caseload and today's worklist on a worker thread."""
+        if self._refresh_worker is not None:
+            self._refresh_worker.cancel()  # a newer answer replaces it
+        worker = Worker(load_lists, date.today())
+        worker.signals.finished.connect(self._on_refresh_worker_finished)
+        worker.signals.errored.connect(self._on_refresh_worker_errored)
+        self._refresh_worker = worker
+        self.refresh_action.setEnabled(False)
+        self.statusBar().showMessage("Loading the caseload and today's worklist\u2026")
+        self._pool.start(worker)
+
+    def _on_refresh_action_triggered(self) -> None:
+        self.refresh()
+
+    def _on_refresh_worker_finished(self, result: tuple[list[CaseloadRow], list[WorklistTask]]) -> None:
+        self._refresh_worker = None
+        self.refresh_action.setEnabled(True)
+        rows, tasks = result
+        selected = self.selected_patient()
+        self.caseload_model.set_rows(rows)
+        self.worklist_model.set_rows(tasks, patients_by_identifier(rows))
+        if not self._loaded_once:
+            self._loaded_once = True
+            self._fit_columns()
+            self._give_spare_width_to_the_worklist()
+        if selected is not None:
+            self.show_patient(selected.patient_id, clear_filter=False)
+        urgent = sum(1 for t in tasks if t.priority == "urgent")
+        self.worklist_dock.setWindowTitle(
+            f"Today's worklist: {plural(len(tasks), 'task')}" + (f", {urgent} urgent" if urgent else ""))
+        if self.selected_task() is None and self.worklist_proxy.rowCount():
+            self.worklist_view.selectRow(0)  # the first task in full below the list
+        self._on_worklist_selection_changed()
+        self.statusBar().showMessage(
+            f"Updated at {datetime.now():%H:%M}: {plural(len(rows), 'patient')}, {plural(len(tasks), 'task')}",
+            10_000)
+        self.refreshed.emit()
+
+    def _on_refresh_worker_errored(self, exc: BaseException, _traceback: str) -> None:
+        self._refresh_worker = None
+        self.refresh_action.setEnabled(True)
+        if isinstance(exc, PaoClinicError):
+            text = f"Could not load the caseload: {exc}"
+            self.statusBar().showMessage(text)
+            self.refresh_failed.emit(text)
+            return
+        self.statusBar().showMessage("Could not load the caseload (an unexpected error; see the message)")
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+
+    def _fit_columns(self) -> None:
+        """Widths from the content (the first 200 rows) and the header's widest line, within reason.
+
+        Not QHeaderView's own size hint: it reserves room for a sort arrow in every section.
+        """
+        for view, widest in ((self.caseload_view, 240), (self.worklist_view, 200)):
+            header = view.horizontalHeader()
+            header.setResizeContentsPrecision(200)
+            metrics = header.fontMetrics()
+            model = view.model()
+            for column in range(header.count() - (1 if header.stretchLastSection() else 0)):
+                title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+                title_width = max((metrics.horizontalAdvance(line) for line in title.split("\n")), default=0)
+                content_width = view.sizeHintForColumn(column)
+                header.resizeSection(column, min(max(title_width + 24, content_width + 4), widest))
+
+    def _give_spare_width_to_the_worklist(self) -> None:
+        """The caseload as wide as its columns; the worklist beside it takes the rest."""
+        if self.worklist_dock.isFloating() or self.dockWidgetArea(self.worklist_dock) != Qt.DockWidgetArea.RightDockWidgetArea:
+            return
+        view = self.caseload_view
+        needed = (view.horizontalHeader().length() + view.verticalScrollBar().sizeHint().width()
+                  + 2 * view.frameWidth() + 40)  # margins and the dock separator
+        spare = self.width() - needed
+        if spare > self.worklist_dock.width():
+            self.resizeDocks([self.worklist_dock], [spare], Qt.Orientation.Horizontal)
+
+    # -- the caseload ------------------------------------------------------------------
+    def _on_caseload_proxy_rows_changed(self, *_args) -> None:
+        shown, total = self.caseload_proxy.rowCount(), self.caseload_model.rowCount()
+        self.count_label.setText(f"{shown} of {total} patient{'' if total == 1 else 's'}")
+
+    def _on_filter_edit_text_changed(self, text: str) -> None:
+        self.caseload_proxy.set_search_text(text)
+        self._on_caseload_proxy_rows_changed()
+
+    def _on_find_action_triggered(self) -> None:
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def selected_patient(self) -> CaseloadRow | None:
+        rows = self.caseload_view.selectionModel().selectedRows()
+        return rows[0].data(ROW_ROLE) if rows else None
+
+    def _on_caseload_selection_changed(self, *_args) -> None:
+        patient = self.selected_patient()
+        self.check_action.setEnabled(patient is not None)
+        self.patient_selected.emit(patient)
+
+    def show_patient(self, patient_id: int, *, clear_filter: bool = True) -> bool:
+        """Select and scroll to a patient; clears the filter when it hides her. False if not listed."""
+        source_row = next((i for i, r in enumerate(self.caseload_model.rows()) if r.patient_id == patient_id), None)
+        if source_row is None:
+            return False
+        proxy_index = self.caseload_proxy.mapFromSource(self.caseload_model.index(source_row, 0))
+        if not proxy_index.isValid():
+            if not clear_filter:
+                return False
+            self.filter_edit.clear()
+            proxy_index = self.caseload_proxy.mapFromSource(self.caseload_model.index(source_row, 0))
+        self.caseload_view.selectionModel().select(
+            proxy_index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.caseload_view.setCurrentIndex(proxy_index)
+        self.caseload_view.scrollTo(proxy_index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
+    def _on_caseload_view_double_clicked(self, _index: QModelIndex) -> None:
+        self.open_check_dialog()
+
+    def _on_check_action_triggered(self) -> None:
+        self.open_check_dialog()
+
+    def open_check_dialog(self) -> CheckMedicationDialog | None:
+        patient = self.selected_patient()
+        if patient is None:
+            return None
+        if self.check_dialog is not None:
+            self.check_dialog.close()
+        dialog = CheckMedicationDialog(patient, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(self._on_check_dialog_finished)
+        self.check_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_check_dialog_finished(self, _result: int) -> None:
+        self.check_dialog = None
+
+    # -- the worklist ------------------------------------------------------------------
+    def selected_task(self) -> WorklistTask | None:
+        rows = self.worklist_view.selectionModel().selectedRows()
+        return rows[0].data(ROW_ROLE) if rows else None
+
+    def _on_worklist_selection_changed(self, *_args) -> None:
+        task = self.selected_task()
+        if task is None:
+            self.worklist_detail.setText("Select a task to read it in full; double-click to find the patient.")
+            return
+        patient = self.worklist_model.patient_of(task)
+        if patient is None:
+            who = task.patient
+        else:
+            number = f"NHS {patient.nhs_number}" if patient.nhs_number else f"hospital no. {patient.hospital_number}"
+            who = f"{patient.name} ({number})"
+        self.worklist_detail.setText(f"{who} \u2014 {task.code}: {task.message}")
+
+    def _on_worklist_view_double_clicked(self, index: QModelIndex) -> None:
+        task: WorklistTask = index.data(ROW_ROLE)
+        patient = self.worklist_model.patient_of(task)
+        if patient is not None:
+            self.show_patient(patient.patient_id)
+            self.caseload_view.setFocus()
