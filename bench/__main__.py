@@ -10,15 +10,18 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import resource
 import sys
 import tempfile
 import time
-import resource
+
 from datetime import date
 
 TARGETS_SECONDS = {  # at 10,000 patients on the project's 2-core machine
-    "caseload rows": 5.0,
+    "caseload rows": 3.0,
     "worklist": 5.0,
+    "caseload window refresh (both, one read)": 6.0,  # on a worker thread; the window stays responsive
+    "window: filter 'o', then 'ob' as typed": 0.5,
 }
 
 
@@ -50,7 +53,7 @@ def main(argv=None) -> int:
     from pao_clinic.db import close_database, database, open_database
     from pao_clinic.demo import demo_caseload
     from pao_clinic.models import ALL_MODELS
-    from pao_clinic.services import caseload_rows, caseload_worklist, patient_count
+    from pao_clinic.services import caseload_overview, caseload_rows, caseload_worklist, patient_count
     from pao_clinic.services.demo_setup import load_demo_caseload
 
     today = date.today()
@@ -73,6 +76,7 @@ def main(argv=None) -> int:
         timed("floor: every table, raw SQL", floor, results)
         rows = timed("caseload rows", lambda: caseload_rows(today), results)
         tasks = timed("worklist", lambda: caseload_worklist(today), results)
+        timed("caseload window refresh (both, one read)", lambda: caseload_overview(today), results)
         print(f"  {len(rows)} caseload rows, {len(tasks)} worklist tasks")
         _bench_window(rows, results)
     finally:
@@ -98,10 +102,11 @@ def _bench_window(rows, results) -> None:
     model = CaseloadTableModel()
     proxy = CaseloadFilterProxy()
     proxy.setSourceModel(model)
-    timed("window: set 10k rows in the model", lambda: model.set_rows(rows), results)
-    timed("window: filter 'ob' as typed", lambda: (proxy.set_filter_text("o"), proxy.set_filter_text("ob"),
-                                                     proxy.rowCount()), results)
-    timed("window: sort by lowest Z", lambda: proxy.sort(6), results)
+    timed(f"window: set {len(rows)} rows in the model", lambda: model.set_rows(rows), results)
+    timed("window: filter 'o', then 'ob' as typed", lambda: (proxy.set_search_text("o"), proxy.set_search_text("ob"),
+                                                                proxy.rowCount()), results)
+    timed("window: clear the filter", lambda: (proxy.set_search_text(""), proxy.rowCount()), results)
+    timed("window: sort by lowest Z-score", lambda: proxy.sort(CaseloadTableModel.COL_LOWEST_Z), results)
     del app
 
 

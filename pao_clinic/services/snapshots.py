@@ -79,8 +79,16 @@ def row_values(item, pregnancy_ids: dict[str, int]) -> dict:
     return values
 
 
+_PARSED_DATES: dict[str, date] = {}  # a caseload repeats the same few thousand dates
+
+
 def _as_date(value):
-    return date.fromisoformat(value) if isinstance(value, str) else value
+    if value.__class__ is not str:
+        return value
+    parsed = _PARSED_DATES.get(value)
+    if parsed is None:
+        parsed = _PARSED_DATES[value] = date.fromisoformat(value)
+    return parsed
 
 
 def _as_bool(value):
