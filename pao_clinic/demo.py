@@ -13,7 +13,9 @@ recorded and a few pregnant again; some repeat fractures; DEXA Z-scores mostly
 between -3.5 and -1.5; work-up bloods (some incomplete); heights, EPDS screens,
 calcium and vitamin D, osteoporosis drugs only after weaning; referrals in every
 status; decisions, contraception and dental reviews.  Between them the records raise
-every task of the nurse's worklist (`shared/spec/medication-gate.md`).
+every task of the nurse's worklist (`shared/spec/medication-gate.md`); every recorded
+start decision is one the medication gate accepted on its day (with an override reason
+exactly when it needed one); every list is in the order export writes it.
 
 Nobody here is real: NHS numbers come from the 999 test range (999 000 0000 to
 999 999 9999), phone numbers from Ofcom's drama range (07700 900000 to 07700 900999),
@@ -27,8 +29,8 @@ import gc
 import random
 import unicodedata
 from bisect import bisect_right
-from operator import itemgetter, mul
 from datetime import date
+from operator import attrgetter, itemgetter, mul
 
 from . import codes
 from .record import (
@@ -80,6 +82,15 @@ def _one_of(r, items):
 
 _FIRST = itemgetter(0)
 _SECOND = itemgetter(1)
+_DECIDED_BY = attrgetter("decided_on", "by")           # export's order for same-day decisions
+_RECORDED = itemgetter(0, 2, 1)                         # date, then false before true, then method
+
+
+def _by_ref_on_ties(items: list, main_date: str) -> tuple:
+    """Items made in date order with refs 1, 2, ...; export compares refs as text (x10 < x9)."""
+    if len(items) >= 10:
+        items.sort(key=attrgetter(main_date, "ref"))
+    return tuple(items)
 
 
 def _clamp(value, low, high):
@@ -236,7 +247,6 @@ _READY_FOR_TREATMENT = {
     "egfr": (98, 22), "vitamin_d_25oh": (78, 22),
 }
 _UNITS = codes.BLOOD_TEST_UNITS
-_TEST_ORDER = {test: i for i, test in enumerate(codes.BLOOD_TESTS)}
 
 # (specialty, share of women, urgent share); mental health and surgery are set from facts.
 _REFERRALS = (
@@ -332,7 +342,7 @@ class _Woman:
         self.feeding: dict[int, tuple] = {}   # number -> (breastfed, start, stop, planned)
         self.fractures: list[tuple] = []      # (identified, onset, site, side, grade, imaging, trauma, pregnancy, note)
         self.dexa: list[tuple] = []           # (scanned, site, bmd, t, z)
-        self.bloods: list[tuple] = []         # (taken, order of the test, test, value)
+        self.bloods: list[tuple] = []         # (taken, test, value)
         self.heights: list[tuple] = []
         self.epds: list[tuple] = []
         self.medications: list[tuple] = []    # (drug, started, stopped)
@@ -693,7 +703,7 @@ class _Woman:
             else:
                 centre = base[test]
             value = round(centre + half * (r() - r()), digits)
-            add((day, _TEST_ORDER[test], test, float(low if value < low else high if value > high else value)))
+            add((day, test, float(low if value < low else high if value > high else value)))
 
     def _workup_bloods(self) -> None:
         r, gauss, T = self.r, self.rng.gauss, self.today
@@ -857,11 +867,11 @@ class _Woman:
         """Bloods, dental review and contraception ahead of a start; the override reason."""
         r = self.r
         taken = max(self.first_identified, decided - 3 - int(r() * 28))
-        done = {b[2] for b in self.bloods if b[0] >= self.first_identified}
+        done = {b[1] for b in self.bloods if b[0] >= self.first_identified}
         tests = _PRE_TREATMENT_TESTS + tuple(
             test for test in _WORKUP_TESTS if test not in done and test not in _PRE_TREATMENT_TESTS)
         # the screen is the latest word before the decision: no other result in between
-        self.bloods = [b for b in self.bloods if not (taken <= b[0] <= decided and b[2] in tests)]
+        self.bloods = [b for b in self.bloods if not (taken <= b[0] <= decided and b[1] in tests)]
         self._blood_set(taken, tests, ready=True)
         if drug in codes.ANTIRESORPTIVES and not any(decided - 365 <= d <= decided for d in self.dental):
             self.dental.append(decided - 7 - int(r() * 113))
@@ -1039,7 +1049,8 @@ class _Woman:
                 phone = f"07700 900{int(r() * 1000):03d}"
             if r() < 0.7:
                 email = f"{_EMAIL_PARTS[given]}.{_EMAIL_PARTS[family]}{int(r() * 100)}@example.org"
-            contact = Contact(address=address, postcode=postcode, phone=phone, email=email)
+            if address or phone or email:
+                contact = Contact(address=address, postcode=postcode, phone=phone, email=email)
         gp = None
         if r() < 0.92:
             town = _one_of(r, _TOWNS)
@@ -1049,8 +1060,8 @@ class _Woman:
                 address=f"{1 + int(r() * 80)} {_one_of(r, _STREETS)}, {town} {self._postcode()}",
             )
 
-        # lists in the exchange format's order: main date, then ref (dexa, heights and
-        # EPDS are generated in that order already)
+        # Every list in the order export writes it (main date, then ref as text, then the
+        # entry itself), so that export and import give these very values back.
         pregnancies = tuple([
             Pregnancy(ref=f"preg{n}", number=n, outcome=outcome, due_date=d(due) if due else None,
                       ended_on=d(ended) if ended else None, delivery_mode=mode)
@@ -1059,44 +1070,45 @@ class _Woman:
         breastfeeding = tuple([
             Feeding(pregnancy=f"preg{n}", breastfed=fed, started_on=d(start) if start else None,
                     stopped_on=d(stop) if stop else None, planned_stop_on=d(planned) if planned else None)
-            for n, (fed, start, stop, planned) in sorted(self.feeding.items())
+            for n, (fed, start, stop, planned)
+            in sorted(self.feeding.items(), key=lambda item: (not item[1][0], item[1][1] or 0, f"preg{item[0]}"))
         ])
-        fractures = tuple([
+        fractures = _by_ref_on_ties([
             Fracture(ref=f"fx{i}", site=site, identified_on=d(ident), imaging=imaging, trauma=trauma,
                      side=side, onset_on=d(onset) if onset else None, genant_grade=grade,
                      pregnancy=f"preg{preg}" if preg else None, note=note)
             for i, (ident, onset, site, side, grade, imaging, trauma, preg, note)
             in enumerate(sorted(self.fractures, key=_FIRST), 1)
-        ])
-        dexa = tuple([
+        ], "identified_on")
+        dexa = _by_ref_on_ties([
             DexaScan(ref=f"dexa{i}", scanned_on=d(day), site=site, bmd=bmd, t_score=t, z_score=z)
-            for i, (day, site, bmd, t, z) in enumerate(self.dexa, 1)
-        ]) if self.dexa else ()
+            for i, (day, site, bmd, t, z) in enumerate(self.dexa, 1)  # made in date order
+        ], "scanned_on")
         bloods = tuple([
             BloodResult(taken_on=d(day), test=test, value=value, unit=_UNITS[test])
-            for day, _, test, value in sorted(self.bloods)
+            for day, test, value in sorted(self.bloods)
         ])
         heights = tuple([HeightMeasurement(measured_on=d(day), cm=cm) for day, cm in self.heights])
         epds = tuple([EpdsScreen(assessed_on=d(day), score=score, self_harm_item=item)
                       for day, score, item in self.epds])
-        medications = tuple([
+        medications = _by_ref_on_ties([
             Medication(ref=f"med{i}", drug=drug, started_on=d(start), stopped_on=d(stop) if stop else None)
             for i, (drug, start, stop) in enumerate(sorted(self.medications, key=_SECOND), 1)
-        ]) if self.medications else ()
-        referrals = tuple([
+        ], "started_on")
+        referrals = _by_ref_on_ties([
             Referral(ref=f"ref{i}", specialty=specialty, urgency=urgency, status=status,
                      created_on=d(created), reason=reason, sent_on=d(sent) if sent else None,
                      seen_on=d(seen) if seen else None)
             for i, (created, specialty, urgency, status, sent, seen, reason)
             in enumerate(sorted(self.referrals, key=_FIRST), 1)
-        ]) if self.referrals else ()
-        decisions = tuple([
+        ], "created_on")
+        decisions = tuple(sorted([
             Decision(decided_on=d(day), plan=plan, by=_CONSULTANTS[int(r() * len(_CONSULTANTS))], drug=drug,
                      override_reason=reason, review_on=d(review) if review else None)
-            for day, plan, drug, reason, review in sorted(self.decisions, key=_FIRST)
-        ]) if self.decisions else ()
+            for day, plan, drug, reason, review in self.decisions
+        ], key=_DECIDED_BY)) if self.decisions else ()
         contraception = tuple([Contraception(recorded_on=d(day), method=method, effective=effective)
-                               for day, method, effective in sorted(self.contraception, key=_FIRST)])
+                               for day, method, effective in sorted(self.contraception, key=_RECORDED)])
         dental = tuple([DentalReview(reviewed_on=d(day)) for day in sorted(set(self.dental))]) if self.dental else ()
         return PatientRecord(
             ref=f"pt{self.index:05d}",

@@ -174,3 +174,37 @@ def signed_in_env(monkeypatch):
 
 
 DATA = Path(__file__).parent / "data"
+
+
+# --- the desktop app ----------------------------------------------------------------------
+
+@pytest.fixture
+def demo_clinic(sqlite_clinic, qapp):
+    """An SQLite clinic with 50 demo patients; window state goes to a test-only QSettings place."""
+    from datetime import date
+
+    from pao_clinic.demo import demo_caseload
+    from pao_clinic.services import import_records
+
+    qapp.setOrganizationName("PAO Clinic tests")
+    import_records(sqlite_clinic.nurse, demo_caseload(50, seed=3, today=date.today()))
+    return sqlite_clinic
+
+
+@pytest.fixture
+def window(qtbot, demo_clinic):
+    """The main window on the demo clinic, signed in as the nurse, with its lists loaded."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from pao_clinic.db import parse_database_url
+    from ui.main_window import MainWindow
+
+    win = MainWindow(demo_clinic.nurse, parse_database_url(demo_clinic.url).describe())
+    win.show()
+    with qtbot.waitSignal(win.refreshed, timeout=20_000):
+        win.refresh()
+    yield win
+    win.close()
+    win.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -14,7 +14,7 @@ from pao_clinic import cli
 from pao_clinic.db import close_database, open_database
 from pao_clinic.models import ALL_MODELS
 
-from .conftest import DATA, PASSWORD
+from .conftest import DATA
 from .test_exchange import RULES, changed, full_document
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -459,6 +459,16 @@ def test_records_keep_the_exchange_format_rules(caseload):
         assert all(0.2 <= s.bmd <= 2.0 for s in p.dexa if s.bmd is not None)
         assert all(s.t_score is not None or s.z_score is not None for s in p.dexa)
         assert len(set(p.risk_factors)) == len(p.risk_factors)
+
+
+def test_records_come_back_unchanged_through_export_and_import(caseload):
+    """The demo writes every list in export order, so a round trip changes nothing."""
+    from pao_clinic.exchange import document_from_records, document_to_text, read_document_text
+
+    patients = caseload[:500]
+    document = document_from_records(patients, exported_at=datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc))
+    back = {p.ref: p for p in read_document_text(document_to_text(document), today=TODAY)}
+    assert [back[p.ref] for p in patients] == patients
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])

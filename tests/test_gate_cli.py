@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pao_clinic.db import close_database, open_database
+from pao_clinic.db import close_database
 from pao_clinic.models import AuditEntry, DecisionRow
 
 from .conftest import DATA

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from pao_clinic import services
-from pao_clinic.db import database, open_database, close_database
+from pao_clinic.db import database
 from pao_clinic.errors import (
     AuthenticationError, ConflictError, NotFoundError, PermissionDenied, ValidationError,
 )

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from pao_clinic import services
 from pao_clinic.db import close_database, open_database, parse_database_url
-from pao_clinic.demo import demo_caseload
 from pao_clinic.errors import StorageError
 from pao_clinic.services import CaseloadRow
 from ui.caseload_model import (
@@ -26,25 +25,6 @@ pytestmark = [
 ]
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def demo_clinic(sqlite_clinic, qapp):
-    qapp.setOrganizationName("PAO Clinic tests")  # window state goes to a test-only QSettings place
-    services.import_records(sqlite_clinic.nurse, demo_caseload(50, seed=3, today=TODAY))
-    return sqlite_clinic
-
-
-@pytest.fixture
-def window(qtbot, demo_clinic):
-    win = MainWindow(demo_clinic.nurse, parse_database_url(demo_clinic.url).describe())
-    win.show()
-    with qtbot.waitSignal(win.refreshed, timeout=20_000):
-        win.refresh()
-    yield win
-    win.close()
-    win.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def shown_rows(win: MainWindow) -> list[CaseloadRow]:

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QApplication
 
 from pao_clinic import codes, services
 from pao_clinic.db import parse_database_url
-from pao_clinic.demo import demo_caseload
 from pao_clinic.gate import RuleFinding
 from pao_clinic.services import CaseloadRow
 from ui.caseload_model import ROW_ROLE
@@ -24,13 +23,6 @@ pytestmark = [
 ]
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def demo_clinic(sqlite_clinic, qapp):
-    qapp.setOrganizationName("PAO Clinic tests")
-    services.import_records(sqlite_clinic.nurse, demo_caseload(50, seed=3, today=TODAY))
-    return sqlite_clinic
 
 
 @pytest.fixture

@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QFont, QIcon
-from PySide6.QtWidgets import QApplication
 
 from pao_clinic import services
-from pao_clinic.db import parse_database_url
-from pao_clinic.demo import demo_caseload
 from pao_clinic.gate import WorklistTask
 from pao_clinic.services import CaseloadRow
 from ui.caseload_model import ROW_ROLE
@@ -24,25 +21,6 @@ pytestmark = [
 ]
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def demo_clinic(sqlite_clinic, qapp):
-    qapp.setOrganizationName("PAO Clinic tests")
-    services.import_records(sqlite_clinic.nurse, demo_caseload(50, seed=3, today=TODAY))
-    return sqlite_clinic
-
-
-@pytest.fixture
-def window(qtbot, demo_clinic):
-    win = MainWindow(demo_clinic.nurse, parse_database_url(demo_clinic.url).describe())
-    win.show()
-    with qtbot.waitSignal(win.refreshed, timeout=20_000):
-        win.refresh()
-    yield win
-    win.close()
-    win.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def shown_tasks(win: MainWindow) -> list[WorklistTask]:

@@ -7,7 +7,6 @@ document is written and audited in one transaction.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timezone
 
 from ..errors import Problem, ValidationError
