@@ -252,6 +252,22 @@ def test_an_empty_database_gets_the_demo_caseload_and_the_demo_consultant(qapp, 
         close_database()
 
 
+def test_the_demo_database_signs_in_as_the_demo_consultant_again_without_asking(qapp, tmp_path, monkeypatch):
+    from ui import app as desktop
+
+    asked = []
+    monkeypatch.setattr(desktop.SignInDialog, "ask", classmethod(lambda cls, name="", parent=None: asked.append(name)))
+    monkeypatch.setattr(desktop, "DEMO_PATIENTS", 3)
+    open_database(f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    try:
+        first = desktop.sign_in(desktop_args())  # first run: loads the demo
+        second = desktop.sign_in(desktop_args())  # the next `make run`
+        assert first == second and second.name == "demo.consultant"
+        assert asked == [] and services.patient_count() == 3
+    finally:
+        close_database()
+
+
 def test_a_database_with_users_asks_who_signs_in(demo_clinic, monkeypatch):
     from ui import app as desktop
 
