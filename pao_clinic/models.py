@@ -64,7 +64,7 @@ class User(BaseModel):
 
 
 class Patient(BaseModel):
-    ref = CharField(max_length=64)
+    ref = CharField(max_length=64, unique=True)  # exported as the patient's ref: unique in every export
     nhs_number = CharField(max_length=10, null=True, unique=True,
                            constraints=[Check("nhs_number IS NULL OR length(nhs_number) = 10")])
     hospital_number = CharField(max_length=20, null=True, unique=True,

@@ -253,3 +253,20 @@ def test_a_blood_unit_written_with_a_greek_mu_is_stored_with_the_micro_sign(clin
         taken_on=TODAY, test="creatinine", value=64, unit="\u03bcmol/L"))
     assert saved.unit == "\u00b5mol/L"
     assert services.load_patient_record(patient.id).bloods[0].unit == "\u00b5mol/L"
+
+
+def test_patient_refs_stay_unique_across_imports_and_registrations(clinic):
+    from pao_clinic.exchange import read_document_text
+    from .conftest import DATA
+
+    text = (DATA / "full_patient.json").read_text(encoding="utf-8")
+    imported = read_document_text(text, today=TODAY)
+    services.import_records(clinic.nurse, imported)  # refs "patient-1", "patient-2"
+    registered = services.register_patient(clinic.nurse, siobhan(ref="patient-1", nhs_number=None,
+                                                                 hospital_number="REG1"))
+    assert registered.ref not in {"patient-1", "patient-2"}
+    # the same people under other numbers, from another clinic that also used "patient-1"
+    again = [replace(r, nhs_number=None, hospital_number=f"OTHER{i}") for i, r in enumerate(imported)]
+    services.import_records(clinic.nurse, again)
+    refs = [p["ref"] for p in services.export_document()["patients"]]
+    assert len(refs) == 5 and len(set(refs)) == 5

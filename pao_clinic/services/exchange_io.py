@@ -7,13 +7,14 @@ document is written and audited in one transaction.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from ..errors import Problem, ValidationError
 from ..exchange import document_from_records
 from ..models import Patient, PregnancyRow
 from ..record import PatientRecord
-from .records import _patient_columns, _write_codes
+from .records import _patient_columns, _write_codes, next_free_patient_ref
 from .session import Actor, clinical_write
 from .snapshots import CLINICAL_LISTS, find_patient_id, load_patient_records, row_values
 
@@ -35,12 +36,34 @@ def _already_registered(records: list[PatientRecord]) -> list[Problem]:
     return problems
 
 
+def _with_free_patient_refs(records: list[PatientRecord]) -> list[PatientRecord]:
+    """Keep each document's patient ref unless another patient here has it (then give a free one).
+
+    A patient's ref ties nothing inside her record, so renaming it loses nothing, and
+    every export keeps refs unique.
+    """
+    wanted = [r.ref for r in records]
+    taken = {ref for (ref,) in Patient.select(Patient.ref).where(Patient.ref.in_(wanted)).tuples()}
+    if not taken:
+        return records
+    in_document = set(wanted)
+    renamed = []
+    for record in records:
+        if record.ref in taken:
+            new_ref = next_free_patient_ref(in_document | taken)
+            taken.add(new_ref)
+            record = replace(record, ref=new_ref)
+        renamed.append(record)
+    return renamed
+
+
 def import_records(actor: Actor, records: list[PatientRecord]) -> list[int]:
     """Write validated records as new patients, all or none. Returns their ids."""
     with clinical_write(actor, IMPORT_ROLES, "Importing patients") as audit:
         problems = _already_registered(records)
         if problems:
             raise ValidationError(problems)
+        records = _with_free_patient_refs(records)
         ids = []
         for record in records:
             patient_id = Patient.insert(**_patient_columns(record)).execute()

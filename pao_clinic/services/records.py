@@ -102,8 +102,14 @@ def _write_codes(patient_id: int, record: PatientRecord) -> None:
             model.insert_many([{"patient": patient_id, "code": c} for c in codes]).execute()
 
 
-def _next_patient_ref() -> str:
-    return f"pt{(Patient.select().count() + 1):05d}"
+def next_free_patient_ref(taken: set[str] | None = None) -> str:
+    """The next `ptNNNNN` no patient has (nor any ref in `taken`)."""
+    n = Patient.select().count() + 1
+    while True:
+        ref = f"pt{n:05d}"
+        if (taken is None or ref not in taken) and not Patient.select().where(Patient.ref == ref).exists():
+            return ref
+        n += 1
 
 
 def register_patient(actor: Actor, record: PatientRecord, *, today: date | None = None) -> PatientRecord:
@@ -111,8 +117,8 @@ def register_patient(actor: Actor, record: PatientRecord, *, today: date | None 
     today = today or _today()
     with clinical_write(actor, CLINICAL_ROLES, "Registering a patient") as audit:
         record = _normalised(replace(record, **{c.name: () for c in CLINICAL_LISTS}))
-        if not record.ref:
-            record = replace(record, ref=_next_patient_ref())
+        if not record.ref or Patient.select().where(Patient.ref == record.ref).exists():
+            record = replace(record, ref=next_free_patient_ref())
         problems = patient_record_problems(record, today=today) + _identifier_problems(record)
         if problems:
             raise ValidationError(problems)
