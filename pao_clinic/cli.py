@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import codes
+from .dates import written_date
+from .nhs_number import format_nhs_number, nhs_number_problem
 from .db import close_database, database_url_from, open_database
 from .errors import AuthenticationError, DecisionRefused, PaoClinicError, ValidationError
 
@@ -245,7 +247,8 @@ def _cmd_worklist(args) -> int:
         print(json.dumps([t.to_json() for t in tasks], ensure_ascii=False, indent=2))
     else:
         for t in tasks:
-            print(f"{t.priority:<8} {t.due_on.isoformat()}  {t.patient:<12} {t.code:<18} {t.message}")
+            patient = format_nhs_number(t.patient) if nhs_number_problem(t.patient) is None else t.patient
+            print(f"{t.priority:<8} {written_date(t.due_on)}  {patient:<13} {t.code:<18} {t.message}")
         print(f"{len(tasks)} task{'s' if len(tasks) != 1 else ''}")
     return 0
 

@@ -160,3 +160,13 @@ def test_an_allowed_start_and_a_conservative_plan_are_recorded_with_their_gate_o
     code, out, _ = run("--database", cli_clinic.url, "export", "--patient", example["patient"])
     decisions = json.loads(out)["patients"][0]["decisions"]
     assert [(d["plan"], d.get("drug")) for d in decisions] == [("start", "alendronate"), ("conservative", None)]
+
+
+def test_the_readable_worklist_shows_spaced_nhs_numbers_and_clinic_dates(cli_clinic):
+    example = example_numbered(4)  # lactation unknown: LACTATION-UNKNOWN on 2025-04-01
+    import_example(cli_clinic.url, example)
+    code, out, _ = run("--database", cli_clinic.url, "worklist", "--on", "2025-04-01")
+    assert code == 0
+    nhs = example["patient"]
+    line = next(line for line in out.splitlines() if "LACTATION-UNKNOWN" in line)
+    assert f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}" in line and "10-Jan-2025" in line

@@ -270,3 +270,11 @@ def test_patient_refs_stay_unique_across_imports_and_registrations(clinic):
     services.import_records(clinic.nurse, again)
     refs = [p["ref"] for p in services.export_document()["patients"]]
     assert len(refs) == 5 and len(set(refs)) == 5
+
+
+def test_a_patients_ref_and_unknown_details_cannot_be_changed(clinic):
+    patient = services.register_patient(clinic.nurse, siobhan())
+    with pytest.raises(ValidationError) as refused:
+        services.update_patient(clinic.nurse, patient.id, expected_version=1, ref="x", shoe_size=5)
+    assert refused.value.for_field("ref") and refused.value.for_field("shoe_size")
+    assert services.load_patient_record(patient.id).version == 1

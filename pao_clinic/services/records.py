@@ -137,7 +137,7 @@ def update_patient(actor: Actor, patient_id: int, *, expected_version: int, toda
                    **changes) -> PatientRecord:
     """Change demographics, risk factors, history or pregnancy plan, if nobody else has since."""
     today = today or _today()
-    unknown = set(changes) - set(_DEMOGRAPHIC_FIELDS)
+    unknown = set(changes) - set(_DEMOGRAPHIC_FIELDS) | ({"ref"} & set(changes))
     if unknown:
         raise ValidationError([Problem(name, "is not a patient detail that can be changed here") for name in sorted(unknown)])
     with clinical_write(actor, CLINICAL_ROLES, "Changing a patient's details") as audit:
