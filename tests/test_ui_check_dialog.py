@@ -168,3 +168,24 @@ def test_the_rule_model_passes_the_model_tester(qtmodeltester):
     qtmodeltester.check(model, force_py=True)
     qtmodeltester.check(model)
     assert [model.index(r, 0).data() for r in range(3)] == ["Block", "Warn", "Info"]
+
+
+def test_the_dialog_reads_her_dexa_by_z_score_with_the_t_score_only_for_reference(rows, open_dialog, qtbot):
+    patient = next(r for r in rows if r.lowest_z is not None)
+    dialog = open_dialog(patient)
+    ask(qtbot, dialog, "alendronate")
+    reading = services.dexa_reading(patient.patient_id, TODAY)
+    text = dialog.dexa_label.text()
+    assert text == "\n".join(f"\u2022 {scan.summary}" for scan in reading.latest) and text
+    expected_class = "below the expected range for age" if patient.lowest_z <= -2.0 else "within the expected range"
+    assert expected_class in text
+    assert "osteoporosis" not in text.lower()
+    if any(scan.t_score is not None for scan in reading.latest):
+        assert "(for reference only)" in text
+
+
+def test_without_a_dexa_the_dialog_says_a_scan_is_needed(rows, open_dialog, qtbot):
+    patient = next(r for r in rows if r.lowest_z is None and not services.dexa_reading(r.patient_id, TODAY).scans)
+    dialog = open_dialog(patient)
+    ask(qtbot, dialog, "alendronate")
+    assert dialog.dexa_label.text().startswith("No DEXA on record")

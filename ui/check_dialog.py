@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from pao_clinic import codes, services
 from pao_clinic.errors import PaoClinicError, ValidationError
-from pao_clinic.gate import GateResult, RuleFinding
+from pao_clinic.gate import DexaHistory, GateResult, RuleFinding
 from pao_clinic.dates import written_date
 from pao_clinic.gate.facts import written_number
 from pao_clinic.gate.rules import LEVELS
@@ -87,6 +87,13 @@ class RuleTableModel(RowTableModel):
 
 def _qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
+
+
+def dexa_words(reading: DexaHistory) -> str:
+    """The latest scan date's readings, one line per site; what to do when there is none."""
+    if not reading.latest:
+        return "No DEXA on record by this date: a scan is needed to judge her bone density."
+    return "\n".join(f"\u2022 {scan.summary}" for scan in reading.latest)
 
 
 class CheckMedicationDialog(QDialog):
@@ -193,6 +200,14 @@ class CheckMedicationDialog(QDialog):
             self.fact_values[key] = value
             facts_form.addRow(label, value)
 
+        dexa_box = QGroupBox("Bone density (DEXA), read for her age")
+        dexa_layout = QVBoxLayout(dexa_box)
+        self.dexa_label = QLabel()
+        self.dexa_label.setObjectName("dexaReading")
+        self.dexa_label.setWordWrap(True)
+        self.dexa_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        dexa_layout.addWidget(self.dexa_label)
+
         self.answer = QWidget()
         answer_layout = QVBoxLayout(self.answer)
         answer_layout.setContentsMargins(0, 0, 0, 0)
@@ -208,6 +223,7 @@ class CheckMedicationDialog(QDialog):
         answer_layout.addWidget(rules_title)
         answer_layout.addWidget(self.rule_view)
         answer_layout.addWidget(facts_box)
+        answer_layout.addWidget(dexa_box)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -273,13 +289,14 @@ class CheckMedicationDialog(QDialog):
         try:
             result = services.gate_check(self.patient.patient_id, self.drug(), self.on(),
                                          course_days=self.course_days())
+            reading = services.dexa_reading(self.patient.patient_id, self.on())
         except ValidationError as exc:
             self._show_error("The check could not run:\n" + "\n".join(f"\u2022 {p}" for p in exc.problems))
             return None
         except PaoClinicError as exc:
             self._show_error(f"The check could not run: {exc}")
             return None
-        self._show_result(result)
+        self._show_result(result, reading)
         return result
 
     def _show_nothing(self) -> None:
@@ -294,7 +311,7 @@ class CheckMedicationDialog(QDialog):
         self.error_label.show()
         self.failed.emit(text)
 
-    def _show_result(self, result: GateResult) -> None:
+    def _show_result(self, result: GateResult, reading: DexaHistory) -> None:
         self.result = result
         self.error_label.hide()
         self.verdict_label.setText(VERDICT_WORDS[result.verdict])
@@ -322,6 +339,7 @@ class CheckMedicationDialog(QDialog):
         }
         for key, text in shown.items():
             self.fact_values[key].setText(text)
+        self.dexa_label.setText(dexa_words(reading))
         self.answer.show()
         self.checked.emit(result)
 

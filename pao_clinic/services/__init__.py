@@ -7,7 +7,7 @@ values (`pao_clinic.record`, frozen dataclasses), never database rows.
 
 from .caseload import CaseloadOverview, CaseloadRow, caseload_overview, caseload_row, caseload_rows, caseload_worklist
 from .clinic import DEMO_FLAG, clinic_settings, is_demo_database
-from .decisions import decision_gate_output, gate_check, record_decision
+from .decisions import decision_gate_output, dexa_reading, gate_check, record_decision
 from .exchange_io import export_document, import_records
 from .records import (
     add_clinical_entry, mark_entered_in_error, register_patient, update_clinical_entry, update_patient,

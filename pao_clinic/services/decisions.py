@@ -12,7 +12,7 @@ from datetime import date
 
 from .. import codes
 from ..errors import DecisionRefused, Problem, ValidationError
-from ..gate import GateFacts, check_medication, clinical_facts
+from ..gate import DexaHistory, GateFacts, check_medication, clinical_facts, interpret_dexa_history
 from ..models import DecisionRow
 from ..record import Decision
 from .clinic import clinic_settings
@@ -25,6 +25,11 @@ def gate_check(patient_id: int, drug: str, on: date, *, course_days: int | None 
     """The medication gate's answer for her, this drug and this date (clinic settings applied)."""
     return check_medication(load_patient_record(patient_id), drug, on, course_days=course_days,
                             settings=clinic_settings())
+
+
+def dexa_reading(patient_id: int, on: date) -> DexaHistory:
+    """Her DEXA scans up to a date, read for a premenopausal woman (Z-score first, change vs LSC)."""
+    return interpret_dexa_history(load_patient_record(patient_id), on, clinic_settings())
 
 
 def record_decision(actor: Actor, patient_id: int, *, plan: str, drug: str | None = None,
