@@ -8,6 +8,7 @@ and skip with the reason elsewhere.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 # Before anything imports Qt: no screen, and no user's real folders.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 _HOME = tempfile.mkdtemp(prefix="pao-clinic-test-home-")
+atexit.register(shutil.rmtree, _HOME, True)
 os.environ["XDG_DATA_HOME"] = os.path.join(_HOME, "data")
 os.environ["XDG_STATE_HOME"] = os.path.join(_HOME, "state")
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_HOME, "config")
