@@ -28,7 +28,7 @@ from .errors import AuthenticationError, DecisionRefused, PaoClinicError, Valida
 
 USER_ENV = "PAO_CLINIC_USER"
 PASSWORD_ENV = "PAO_CLINIC_PASSWORD"
-from .services.demo_setup import DEMO_PASSWORD
+from .services.demo_setup import DEMO_PASSWORD, DEMO_USERS
 
 log = logging.getLogger("pao_clinic")
 
@@ -205,8 +205,9 @@ def _cmd_demo(args) -> int:
         return 0
     if user_count() == 0:
         load_demo_caseload(args.patients, seed=args.seed, today=today)
-        print(f"demo caseload of {args.patients} patients loaded; demo users demo.nurse, demo.consultant "
-              f"and demo.admin have the password '{DEMO_PASSWORD}'", file=sys.stderr)
+        names = ", ".join(name for name, _role, _display in DEMO_USERS)
+        print(f"demo caseload of {args.patients} patients loaded; demo users {names} "
+              f"have the password '{DEMO_PASSWORD}'", file=sys.stderr)
         return 0
     actor = _sign_in(args)
     ids = import_records(actor, demo_caseload(args.patients, seed=args.seed, today=today))
@@ -218,8 +219,6 @@ def _cmd_check(args) -> int:
     from .services import find_patient_id, gate_check
 
     _sign_in(args)
-    if args.drug not in codes.DRUGS:
-        raise ValidationError(f"--drug: '{args.drug}' is not a drug code; use one of {', '.join(codes.DRUGS)}")
     result = gate_check(find_patient_id(args.patient), args.drug, args.on or date.today(),
                         course_days=args.course_days)
     print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else result.to_text())

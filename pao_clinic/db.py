@@ -25,6 +25,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 #: Every model is bound to this proxy; `open_database` initialises it.
 database = DatabaseProxy()
+_bound_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +153,15 @@ def open_database(url: str) -> Database:
     except Exception:
         db.close()
         raise
-    db._pao_url = url  # which URL this connection came from (tests and the UI reopen it)
+    global _bound_url
     database.initialize(db)
+    _bound_url = url
     return db
+
+
+def bound_database_url() -> str | None:
+    """The URL `database` is bound to (None when closed)."""
+    return _bound_url
 
 
 def release_connection() -> None:
@@ -168,9 +175,11 @@ def release_connection() -> None:
 
 
 def close_database() -> None:
+    global _bound_url
     if database.obj is not None:
         database.obj.close()
         database.initialize(None)
+    _bound_url = None
 
 
 class QueryCount:

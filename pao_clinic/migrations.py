@@ -39,7 +39,7 @@ def _migration_1_clinical_record(db: Database) -> None:
     """Users, patients and every record of the exchange format; audit; settings."""
     from .models import SCHEMA_1_MODELS
 
-    with _bound(db, SCHEMA_1_MODELS):
+    with db.bind_ctx(SCHEMA_1_MODELS, bind_refs=False, bind_backrefs=False):
         db.create_tables(SCHEMA_1_MODELS, safe=False)
     for statement in PARTIAL_UNIQUE_INDEXES:
         db.execute_sql(statement)
@@ -49,7 +49,7 @@ def _migration_2_referral_history_and_documents(db: Database) -> None:
     """Referral status history, and stored documents (issued letters as bytes)."""
     from .models import SCHEMA_2_MODELS
 
-    with _bound(db, SCHEMA_2_MODELS):
+    with db.bind_ctx(SCHEMA_2_MODELS, bind_refs=False, bind_backrefs=False):
         db.create_tables(SCHEMA_2_MODELS, safe=False)
 
 
@@ -58,20 +58,6 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_2_referral_history_and_documents,
 )
 CURRENT_SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class _bound:
-    """Bind models to `db` for the duration (the proxy may not be initialised yet)."""
-
-    def __init__(self, db: Database, models):
-        self.db, self.models = db, models
-
-    def __enter__(self):
-        self.ctx = self.db.bind_ctx(self.models, bind_refs=False, bind_backrefs=False)
-        return self.ctx.__enter__()
-
-    def __exit__(self, *exc):
-        return self.ctx.__exit__(*exc)
 
 
 def schema_version(db: Database) -> int:

@@ -20,9 +20,9 @@ from .test_exchange import RULES, changed, full_document
 
 def run(*argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
     """Run the CLI in-process; the bound test database is released first and restored after."""
-    from pao_clinic.db import database
+    from pao_clinic.db import bound_database_url
 
-    bound_url = getattr(database.obj, "_pao_url", None)
+    bound_url = bound_database_url()
     out, err = io.StringIO(), io.StringIO()
     old = sys.stdout, sys.stderr, sys.stdin
     sys.stdout, sys.stderr = out, err

@@ -28,7 +28,7 @@ from pao_clinic.cli import USER_ENV, log_file
 from pao_clinic.db import close_database, open_database, parse_database_url
 from pao_clinic.errors import AuthenticationError, PaoClinicError, StorageError
 from pao_clinic.services import Actor
-from pao_clinic.services.demo_setup import DEMO_PASSWORD, load_demo_caseload
+from pao_clinic.services.demo_setup import load_demo_caseload, sign_in_demo_consultant
 
 from .main_window import MainWindow
 from .resources import resource_path, resource_text
@@ -150,9 +150,6 @@ class SignInDialog(QDialog):
         return actor
 
 
-DEMO_CONSULTANT = "demo.consultant"
-
-
 def load_demo_with_progress(count: int = DEMO_PATIENTS, seed: int = DEMO_SEED) -> Actor:
     """Load the demo caseload on a worker thread behind a busy dialog; the demo consultant."""
     progress = QProgressDialog(f"Setting up a demo caseload of {count} synthetic patients\u2026", "", 0, 0)
@@ -186,7 +183,7 @@ def sign_in(args: argparse.Namespace) -> Actor | None:
                                   "'pao-clinic user add NAME --role admin'")
     if services.is_demo_database():  # synthetic patients only: the demo consultant, as on first run
         try:
-            return services.authenticate(DEMO_CONSULTANT, DEMO_PASSWORD)
+            return sign_in_demo_consultant()
         except AuthenticationError:
             pass  # the demo password was changed: sign in like anywhere else
     name = getattr(args, "user", None) or os.environ.get(USER_ENV, "")

@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from .. import codes
-from ..errors import DecisionRefused, Problem, ValidationError
+from ..errors import DecisionRefused, ValidationError
 from ..gate import DexaHistory, GateFacts, check_medication, clinical_facts, interpret_dexa_history
 from ..models import DecisionRow
 from ..record import Decision
 from .clinic import clinic_settings
-from .records import add_clinical_entry
-from .session import PRESCRIBING_ROLES, Actor, clinical_write, require_role
+from .records import add_clinical_entry, new_entry_problems
+from .session import PRESCRIBING_ROLES, Actor, clinical_write
 from .snapshots import load_patient_record
 
 
@@ -36,22 +35,15 @@ def record_decision(actor: Actor, patient_id: int, *, plan: str, drug: str | Non
                     on: date | None = None, reason: str | None = None, review_on: date | None = None,
                     course_days: int | None = None) -> Decision:
     on = on or date.today()
-    require_role(actor, PRESCRIBING_ROLES, "Recording a treatment decision")
-    problems = []
-    if plan not in codes.DECISION_PLANS:
-        problems.append(Problem("plan", f"'{plan}' is not a plan; use one of {', '.join(codes.DECISION_PLANS)}"))
-    if drug is not None and drug not in codes.DRUGS:
-        problems.append(Problem("drug", f"'{drug}' is not a known drug code"))
-    if plan in codes.DECISION_PLANS_NEEDING_DRUG and drug is None:
-        problems.append(Problem("drug", f"a '{plan}' decision must name the drug"))
-    if on > date.today():
-        problems.append(Problem("decided_on", f"{on:%d-%b-%Y} is in the future"))
-    if problems:
-        raise ValidationError(problems)
     reason = (reason or "").strip() or None
     with clinical_write(actor, PRESCRIBING_ROLES, "Recording a treatment decision"):
         settings = clinic_settings()
         record = load_patient_record(patient_id)
+        decision = Decision(decided_on=on, plan=plan, drug=drug, by=actor.display_name,
+                            override_reason=reason, review_on=review_on)
+        problems = new_entry_problems(record, decision, today=date.today())  # before asking the gate
+        if problems:
+            raise ValidationError(problems)
         if drug is not None:
             result = check_medication(record, drug, on, course_days=course_days, settings=settings)
             gate_output = result.to_json()
@@ -69,8 +61,6 @@ def record_decision(actor: Actor, patient_id: int, *, plan: str, drug: str | Non
             facts = clinical_facts(record, on, settings)
             gate_output = {"patient": record.identifier, "drug": None, "on": on.isoformat(),
                            "facts": GateFacts.from_clinical_facts(facts).to_json()}
-        decision = Decision(decided_on=on, plan=plan, drug=drug, by=actor.display_name,
-                            override_reason=reason, review_on=review_on)
         saved = add_clinical_entry(actor, patient_id, decision,
                                    extra_columns={"gate_output": json.dumps(gate_output, ensure_ascii=False)})
     return saved

@@ -11,12 +11,18 @@ from .clinic import DEMO_FLAG
 from .exchange_io import import_records
 from .session import Actor, add_user, authenticate
 
+DEMO_PASSWORD = "demo-password"
+DEMO_NURSE, DEMO_CONSULTANT = "demo.nurse", "demo.consultant"
 DEMO_USERS = (
     ("demo.admin", "admin", "Demo Administrator"),
-    ("demo.nurse", "nurse", "Demo Specialist Nurse"),
-    ("demo.consultant", "consultant", "Dr Demo Consultant"),
+    (DEMO_NURSE, "nurse", "Demo Specialist Nurse"),
+    (DEMO_CONSULTANT, "consultant", "Dr Demo Consultant"),
 )
-DEMO_PASSWORD = "demo-password"
+
+
+def sign_in_demo_consultant() -> Actor:
+    """The demo consultant (AuthenticationError if her demo password was changed)."""
+    return authenticate(DEMO_CONSULTANT, DEMO_PASSWORD)
 
 
 def load_demo_caseload(count: int, *, seed: int = 1, today: date | None = None) -> Actor:
@@ -34,7 +40,7 @@ def load_demo_caseload(count: int, *, seed: int = 1, today: date | None = None) 
             add_user(admin, name, role=role, password=DEMO_PASSWORD, display_name=display)
             if admin is None:
                 admin = authenticate(name, DEMO_PASSWORD)
-        nurse = authenticate("demo.nurse", DEMO_PASSWORD)
+        nurse = authenticate(DEMO_NURSE, DEMO_PASSWORD)
         import_records(nurse, demo_caseload(count, seed=seed, today=today or date.today()))
         ClinicSetting.create(name=DEMO_FLAG, value="1")
-    return authenticate("demo.consultant", DEMO_PASSWORD)
+    return sign_in_demo_consultant()

@@ -14,7 +14,7 @@ from ..errors import Problem, ValidationError
 from ..exchange import document_from_records
 from ..models import Patient, PregnancyRow
 from ..record import PatientRecord
-from .records import _patient_columns, _write_codes, next_free_patient_ref
+from .records import insert_patient_codes, next_free_patient_ref, patient_columns
 from .session import Actor, clinical_write
 from .snapshots import CLINICAL_LISTS, find_patient_id, load_patient_records, row_values
 
@@ -66,8 +66,8 @@ def import_records(actor: Actor, records: list[PatientRecord]) -> list[int]:
         records = _with_free_patient_refs(records)
         ids = []
         for record in records:
-            patient_id = Patient.insert(**_patient_columns(record)).execute()
-            _write_codes(patient_id, record)
+            patient_id = Patient.insert(**patient_columns(record)).execute()
+            insert_patient_codes(patient_id, record)
             pregnancy_ids = {}
             for pregnancy in record.pregnancies:
                 pregnancy_ids[pregnancy.ref] = PregnancyRow.insert(

@@ -52,6 +52,14 @@ def _stored_form(item):
     return item
 
 
+def new_entry_problems(record: PatientRecord, item, *, today: date) -> list[Problem]:
+    """What adding `item` to her record would break, named at the entry's fields."""
+    clinical_list = LIST_BY_TYPE[type(item)]
+    existing = getattr(record, clinical_list.name)
+    after = replace(record, **{clinical_list.name: existing + (item,)})
+    return _new_problems(record, after, today=today, focus=(clinical_list.name, len(existing)))
+
+
 def _roles_for(clinical_list: ClinicalList) -> tuple[str, ...]:
     return PRESCRIBING_ROLES if clinical_list.name == "decisions" else CLINICAL_ROLES
 
@@ -83,7 +91,8 @@ def _identifier_problems(record: PatientRecord, *, except_id: int | None = None)
     return problems
 
 
-def _patient_columns(record: PatientRecord) -> dict:
+def patient_columns(record: PatientRecord) -> dict:
+    """Her demographic columns of the patient table."""
     contact, gp = record.contact, record.gp
     return dict(
         ref=record.ref, nhs_number=record.nhs_number, hospital_number=record.hospital_number,
@@ -95,11 +104,17 @@ def _patient_columns(record: PatientRecord) -> dict:
     )
 
 
-def _write_codes(patient_id: int, record: PatientRecord) -> None:
+def insert_patient_codes(patient_id: int, record: PatientRecord) -> None:
+    """Her risk factor and history codes, for a patient who has none stored yet."""
     for model, codes in ((PatientRiskFactor, record.risk_factors), (PatientHistory, record.history)):
-        model.delete().where(model.patient == patient_id).execute()
         if codes:
             model.insert_many([{"patient": patient_id, "code": c} for c in codes]).execute()
+
+
+def _replace_patient_codes(patient_id: int, record: PatientRecord) -> None:
+    for model in (PatientRiskFactor, PatientHistory):
+        model.delete().where(model.patient == patient_id).execute()
+    insert_patient_codes(patient_id, record)
 
 
 def next_free_patient_ref(taken: set[str] | None = None) -> str:
@@ -122,8 +137,8 @@ def register_patient(actor: Actor, record: PatientRecord, *, today: date | None 
         problems = patient_record_problems(record, today=today) + _identifier_problems(record)
         if problems:
             raise ValidationError(problems)
-        row = Patient.create(**_patient_columns(record))
-        _write_codes(row.id, record)
+        row = Patient.create(**patient_columns(record))
+        insert_patient_codes(row.id, record)
         saved = load_patient_record(row.id)
         audit.record("register", "patient", row.id, patient_id=row.id, after=_demographics(saved))
     return saved
@@ -146,11 +161,11 @@ def update_patient(actor: Actor, patient_id: int, *, expected_version: int, toda
         problems = _new_problems(before, after, today=today) + _identifier_problems(after, except_id=patient_id)
         if problems:
             raise ValidationError(problems)
-        updated = (Patient.update(version=Patient.version + 1, **_patient_columns(after))
+        updated = (Patient.update(version=Patient.version + 1, **patient_columns(after))
                    .where((Patient.id == patient_id) & (Patient.version == expected_version)).execute())
         if updated != 1:
             raise _conflict("patient", patient_id)
-        _write_codes(patient_id, after)
+        _replace_patient_codes(patient_id, after)
         saved = load_patient_record(patient_id)
         audit.record("update", "patient", patient_id, patient_id=patient_id,
                      before=_demographics(before), after=_demographics(saved))
@@ -197,9 +212,7 @@ def add_clinical_entry(actor: Actor, patient_id: int, item, *, today: date | Non
         before = load_patient_record(patient_id)
         if clinical_list.ref_prefix and not getattr(item, "ref", None):
             item = replace(item, ref=_next_ref(clinical_list, patient_id))
-        existing = getattr(before, clinical_list.name)
-        after = replace(before, **{clinical_list.name: existing + (item,)})
-        problems = _new_problems(before, after, today=today, focus=(clinical_list.name, len(existing)))
+        problems = new_entry_problems(before, item, today=today)
         if problems:
             raise ValidationError(problems)
         row = clinical_list.model.create(patient=patient_id, recorded_by=actor.user_id,
