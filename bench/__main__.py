@@ -31,7 +31,7 @@ def peak_memory_mib() -> float:
 
 
 def timed(label: str, fn, results: dict):
-    from pao_clinic.db import counting_queries
+    from pao_clinic.storage.connection import counting_queries
 
     gc.collect()
     start = time.perf_counter()
@@ -50,9 +50,10 @@ def main(argv=None) -> int:
     parser.add_argument("--database", help="a database URL to use instead of a temporary SQLite file")
     args = parser.parse_args(argv)
 
-    from pao_clinic.db import close_database, database, open_database
+    from pao_clinic.storage.connection import close_database, database
+    from pao_clinic.storage.opening import open_database
     from pao_clinic.demo import demo_caseload
-    from pao_clinic.models import ALL_MODELS
+    from pao_clinic.storage.models import ALL_MODELS
     from pao_clinic.services import caseload_overview, caseload_rows, caseload_worklist, patient_count
     from pao_clinic.services.demo_setup import load_demo_caseload
 

@@ -20,27 +20,22 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import codes
-from .dates import written_date
-from .nhs_number import format_nhs_number, nhs_number_problem
-from .db import close_database, database_url_from, open_database
-from .errors import AuthenticationError, DecisionRefused, PaoClinicError, ValidationError
+from pao_clinic.record import codes
+from pao_clinic.record.dates import written_date
+from pao_clinic.record.nhs_number import format_nhs_number, nhs_number_problem
+from pao_clinic.storage.connection import close_database
+from pao_clinic.storage.location import database_url_from
+from pao_clinic.storage.opening import open_database
+from pao_clinic.errors import AuthenticationError, DecisionRefused, PaoClinicError, ValidationError
 
-USER_ENV = "PAO_CLINIC_USER"
-PASSWORD_ENV = "PAO_CLINIC_PASSWORD"
-from .services.demo_setup import DEMO_PASSWORD, DEMO_USERS
+from pao_clinic.environment import PASSWORD_ENV, USER_ENV, log_file
+from pao_clinic.services.demo_setup import DEMO_PASSWORD, DEMO_USERS
 
 log = logging.getLogger("pao_clinic")
 
 
 class UsageError(PaoClinicError):
     """A command-line argument that is not understood."""
-
-
-def log_file() -> Path:
-    from platformdirs import user_log_dir
-
-    return Path(user_log_dir("pao-clinic", appauthor=False)) / "pao-clinic.log"
 
 
 def _date_argument(option: str) -> Callable[[str], date]:
@@ -125,7 +120,7 @@ def _read_password(prompt: str) -> str:
 
 
 def _sign_in(args):
-    from .services import authenticate
+    from pao_clinic.services import authenticate
 
     name = getattr(args, "user", None) or os.environ.get(USER_ENV)
     if not name:
@@ -141,7 +136,7 @@ def _write_output(text: str, output: str | None) -> None:
 
 
 def _cmd_user(args) -> int:
-    from .services import add_user, list_users, user_count
+    from pao_clinic.services import add_user, list_users, user_count
 
     if args.user_command == "list":
         _sign_in(args)
@@ -164,8 +159,8 @@ def _cmd_user(args) -> int:
 
 
 def _cmd_import(args) -> int:
-    from .exchange import read_document_text
-    from .services import import_records
+    from pao_clinic.exchange import read_document_text
+    from pao_clinic.services import import_records
 
     actor = _sign_in(args)
     try:
@@ -181,8 +176,8 @@ def _cmd_import(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from .exchange import document_to_text
-    from .services import export_document
+    from pao_clinic.exchange import document_to_text
+    from pao_clinic.services import export_document
 
     _sign_in(args)
     _write_output(document_to_text(export_document(args.patient)), args.output)
@@ -190,10 +185,10 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from .demo import demo_caseload
-    from .exchange import document_from_records, document_to_text
-    from .services import import_records, user_count
-    from .services.demo_setup import load_demo_caseload
+    from pao_clinic.demo import demo_caseload
+    from pao_clinic.exchange import document_from_records, document_to_text
+    from pao_clinic.services import import_records, user_count
+    from pao_clinic.services.demo_setup import load_demo_caseload
 
     if args.patients < 1:
         raise UsageError("--patients must be 1 or more")
@@ -216,7 +211,7 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_check(args) -> int:
-    from .services import find_patient_id, gate_check
+    from pao_clinic.services import find_patient_id, gate_check
 
     _sign_in(args)
     result = gate_check(find_patient_id(args.patient), args.drug, args.on or date.today(),
@@ -226,7 +221,7 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_decide(args) -> int:
-    from .services import find_patient_id, record_decision
+    from pao_clinic.services import find_patient_id, record_decision
 
     actor = _sign_in(args)
     decision = record_decision(actor, find_patient_id(args.patient), plan=args.plan, drug=args.drug,
@@ -238,7 +233,7 @@ def _cmd_decide(args) -> int:
 
 
 def _cmd_worklist(args) -> int:
-    from .services import caseload_worklist
+    from pao_clinic.services import caseload_worklist
 
     _sign_in(args)
     tasks = caseload_worklist(args.on or date.today())

@@ -32,8 +32,8 @@ from bisect import bisect_right
 from datetime import date
 from operator import attrgetter, itemgetter, mul
 
-from . import codes
-from .record import (
+from pao_clinic.record import codes
+from pao_clinic.record import (
     BloodResult,
     Contact,
     Contraception,

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pao_clinic import codes
+from pao_clinic.record import codes
 from pao_clinic.errors import Problem, ValidationError
-from pao_clinic.nhs_number import nhs_number_problem, normalise_nhs_number
+from pao_clinic.record.nhs_number import nhs_number_problem, normalise_nhs_number
 from pao_clinic.record import (
     CLINICAL_LISTS,
     BloodResult,
@@ -39,7 +39,7 @@ from pao_clinic.record import (
     Pregnancy,
     Referral,
 )
-from pao_clinic.validation import patient_record_problems, standard_unit
+from pao_clinic.record.validation import patient_record_problems, standard_unit
 
 FORMAT = "pao-clinic-exchange"
 VERSION = 1

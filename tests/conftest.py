@@ -29,7 +29,8 @@ for _name in ("PAO_CLINIC_DATABASE", "PAO_CLINIC_USER", "PAO_CLINIC_PASSWORD"):
 
 import pytest  # noqa: E402
 
-from pao_clinic.db import close_database, open_database  # noqa: E402
+from pao_clinic.storage.connection import close_database  # noqa: E402
+from pao_clinic.storage.opening import open_database  # noqa: E402
 from pao_clinic.services import Actor, add_user, authenticate  # noqa: E402
 
 from .postgres_server import PostgresServer, PostgresUnavailable  # noqa: E402
@@ -199,7 +200,7 @@ def window(qtbot, demo_clinic):
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
-    from pao_clinic.db import parse_database_url
+    from pao_clinic.storage.location import parse_database_url
     from ui.main_window import MainWindow
 
     win = MainWindow(demo_clinic.nurse, parse_database_url(demo_clinic.url).describe())

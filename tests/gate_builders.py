@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from pao_clinic.codes import BLOOD_TEST_UNITS
+from pao_clinic.record.codes import BLOOD_TEST_UNITS
 from pao_clinic.record import (
     BloodResult,
     Contraception,

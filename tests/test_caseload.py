@@ -6,8 +6,8 @@ import json
 from datetime import date
 
 from pao_clinic import services
-from pao_clinic.dates import age_on
-from pao_clinic.db import counting_queries
+from pao_clinic.record.dates import age_on
+from pao_clinic.storage.connection import counting_queries
 from pao_clinic.demo import demo_caseload
 from pao_clinic.exchange import read_document_text
 

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from pao_clinic import codes
+from pao_clinic.record import codes
 from pao_clinic.demo import demo_caseload
-from pao_clinic.nhs_number import nhs_number_problem
+from pao_clinic.record.nhs_number import nhs_number_problem
 
 TODAY = date(2026, 11, 22)
 
@@ -473,7 +473,7 @@ def test_records_come_back_unchanged_through_export_and_import(caseload):
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_the_validator_finds_no_problem_in_any_demo_record(seed):
-    from pao_clinic.validation import patient_record_problems
+    from pao_clinic.record.validation import patient_record_problems
 
     for today in (TODAY, date(2025, 3, 1)):
         for patient in demo_caseload(50, seed=seed, today=today):

@@ -8,7 +8,7 @@ import random
 import re
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -26,13 +26,36 @@ from pao_clinic.record import (
     PatientRecord,
     Pregnancy,
 )
-from pao_clinic.dates import written_date
-from pao_clinic.validation import patient_record_problems
+from pao_clinic.record.dates import written_date
+from pao_clinic.record.validation import patient_record_problems
 
 TODAY = date(2026, 11, 22)
 EXPORTED_AT = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 FULL_TEXT = (Path(__file__).parent / "data" / "full_patient.json").read_text(encoding="utf-8")
 DELETE = object()
+
+
+@dataclass(frozen=True)
+class FromToday:
+    """A date `days` after the day a document is checked on: how a rule names "the future"."""
+
+    days: int
+
+    def __repr__(self) -> str:
+        return f"today+{self.days}"
+
+
+def on_day(changes, words: str, today: date):
+    """A rule's changes and expected words as they read when the document is checked on `today`.
+
+    FromToday values become ISO dates; `{today}` and `{today+N}` in the words become
+    written dates (`22-Nov-2026`).
+    """
+    resolved = [(where, (today + timedelta(days=value.days)).isoformat() if isinstance(value, FromToday) else value)
+                for where, value in changes]
+    words = re.sub(r"\{today(?:\+(\d+))?\}",
+                   lambda m: written_date(today + timedelta(days=int(m.group(1) or 0))), words)
+    return resolved, words
 
 # In the full example, patients are in export order: Nguyễn (hospital number only,
 # pregnant now) then O'Brien (every list filled in).
@@ -160,25 +183,25 @@ RULES = [
      "'maybe' is not a future pregnancy plan (yes, no, unsure)"),
     ([(f"{P}.future_pregnancy_plan", False)], f"{P}.future_pregnancy_plan", "must be text"),
     ([(f"{P}.fractures", {"ref": "f1"})], f"{P}.fractures", "must be a list (it may be empty), not an object"),
-    # dates in the future
-    ([(f"{P}.date_of_birth", "2026-11-23")], f"{P}.date_of_birth",
-     "date of birth 23-Nov-2026 is in the future (today is 22-Nov-2026)"),
-    ([(f"{P}.contraception[0].recorded_on", "2026-11-23")], f"{P}.contraception[0].recorded_on",
-     "23-Nov-2026 is in the future (today is 22-Nov-2026)"),
-    ([(f"{P}.pregnancies[0].ended_on", "2026-12-01")], f"{P}.pregnancies[0].ended_on", "is in the future"),
-    ([(f"{P}.breastfeeding[0].started_on", "2026-12-01"), (f"{P}.breastfeeding[0].stopped_on", DELETE)],
-     f"{P}.breastfeeding[0].started_on", "01-Dec-2026 is in the future"),
-    ([(f"{P}.breastfeeding[0].stopped_on", "2026-12-01")], f"{P}.breastfeeding[0].stopped_on", "is in the future"),
-    ([(f"{P}.fractures[2].identified_on", "2027-01-01")], f"{P}.fractures[2].identified_on", "is in the future"),
-    ([(f"{P}.dexa[0].scanned_on", "2027-01-01")], f"{P}.dexa[0].scanned_on", "is in the future"),
-    ([(f"{P}.bloods[0].taken_on", "2027-01-01")], f"{P}.bloods[0].taken_on", "is in the future"),
-    ([(f"{P}.heights[0].measured_on", "2027-01-01")], f"{P}.heights[0].measured_on", "is in the future"),
-    ([(f"{P}.epds[0].assessed_on", "2027-01-01")], f"{P}.epds[0].assessed_on", "is in the future"),
-    ([(f"{P}.medications[1].started_on", "2027-01-01")], f"{P}.medications[1].started_on", "is in the future"),
-    ([(f"{P}.medications[1].stopped_on", "2027-01-01")], f"{P}.medications[1].stopped_on", "is in the future"),
-    ([(f"{P}.referrals[1].created_on", "2027-01-01")], f"{P}.referrals[1].created_on", "is in the future"),
-    ([(f"{P}.referrals[0].seen_on", "2027-01-01")], f"{P}.referrals[0].seen_on", "is in the future"),
-    ([(f"{P}.decisions[1].decided_on", "2027-01-01")], f"{P}.decisions[1].decided_on", "is in the future"),
+    # dates in the future: days after the day the document is checked, never a literal date
+    ([(f"{P}.date_of_birth", FromToday(1))], f"{P}.date_of_birth",
+     "date of birth {today+1} is in the future (today is {today})"),
+    ([(f"{P}.contraception[0].recorded_on", FromToday(1))], f"{P}.contraception[0].recorded_on",
+     "{today+1} is in the future (today is {today})"),
+    ([(f"{P}.pregnancies[0].ended_on", FromToday(9))], f"{P}.pregnancies[0].ended_on", "is in the future"),
+    ([(f"{P}.breastfeeding[0].started_on", FromToday(9)), (f"{P}.breastfeeding[0].stopped_on", DELETE)],
+     f"{P}.breastfeeding[0].started_on", "{today+9} is in the future"),
+    ([(f"{P}.breastfeeding[0].stopped_on", FromToday(9))], f"{P}.breastfeeding[0].stopped_on", "is in the future"),
+    ([(f"{P}.fractures[2].identified_on", FromToday(40))], f"{P}.fractures[2].identified_on", "is in the future"),
+    ([(f"{P}.dexa[0].scanned_on", FromToday(40))], f"{P}.dexa[0].scanned_on", "is in the future"),
+    ([(f"{P}.bloods[0].taken_on", FromToday(40))], f"{P}.bloods[0].taken_on", "is in the future"),
+    ([(f"{P}.heights[0].measured_on", FromToday(40))], f"{P}.heights[0].measured_on", "is in the future"),
+    ([(f"{P}.epds[0].assessed_on", FromToday(40))], f"{P}.epds[0].assessed_on", "is in the future"),
+    ([(f"{P}.medications[1].started_on", FromToday(40))], f"{P}.medications[1].started_on", "is in the future"),
+    ([(f"{P}.medications[1].stopped_on", FromToday(40))], f"{P}.medications[1].stopped_on", "is in the future"),
+    ([(f"{P}.referrals[1].created_on", FromToday(40))], f"{P}.referrals[1].created_on", "is in the future"),
+    ([(f"{P}.referrals[0].seen_on", FromToday(40))], f"{P}.referrals[0].seen_on", "is in the future"),
+    ([(f"{P}.decisions[1].decided_on", FromToday(40))], f"{P}.decisions[1].decided_on", "is in the future"),
     ([(f"{P}.dental_reviews[0].reviewed_on", "1989-12-31")], f"{P}.dental_reviews[0].reviewed_on",
      "31-Dec-1989 is before her date of birth (14-May-1990)"),
     # contraception, dental reviews
@@ -342,6 +365,7 @@ RULES = [
 @pytest.mark.parametrize("changes, path, words", RULES, ids=[f"{c[0][0]}={c[0][1]!r}"[:80] for c, _, _ in RULES])
 def test_each_rule_names_the_exact_path(changes, path, words):
     document = full_document()
+    changes, words = on_day(changes, words, TODAY)
     for where, value in changes:
         document = changed(document, where, value)
     problems = problems_of(document)
@@ -775,6 +799,6 @@ def test_dates_are_shown_to_people_day_month_year():
 
 
 def test_the_core_modules_do_not_import_qt():
-    code = ("import sys, pao_clinic.exchange, pao_clinic.validation; "
+    code = ("import sys, pao_clinic.exchange, pao_clinic.record.validation; "
             "sys.exit(any(m.startswith('PySide6') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent).returncode == 0

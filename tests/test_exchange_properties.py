@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pao_clinic import codes
+from pao_clinic.record import codes
 from pao_clinic.exchange import document_from_records, document_to_text, parse_document, read_document_text
 from pao_clinic.record import (
     CLINICAL_LISTS,
@@ -29,7 +29,7 @@ from pao_clinic.record import (
     Pregnancy,
     Referral,
 )
-from pao_clinic.validation import patient_record_problems
+from pao_clinic.record.validation import patient_record_problems
 
 TODAY = date(2026, 11, 22)
 EXPORTED_AT = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)

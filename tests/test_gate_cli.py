@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from pao_clinic.db import close_database
-from pao_clinic.models import AuditEntry, DecisionRow
+from pao_clinic.storage.connection import close_database
+from pao_clinic.storage.models import AuditEntry, DecisionRow
 
 from .conftest import DATA
 from .test_cli import fingerprint, in_database, run

@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 
 from pao_clinic.gate import check_medication, worklist
-from pao_clinic.nhs_number import nhs_number_problem
+from pao_clinic.record.nhs_number import nhs_number_problem
 from tests.gate_builders import EXAMPLES_DIR, load_example, load_expected, records_from_document
 
 EXPECTED = load_expected()["examples"]

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from pao_clinic import codes
+from pao_clinic.record import codes
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS
 from pao_clinic.gate import facts as f
 from tests.gate_builders import (

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pao_clinic import codes
+from pao_clinic.record import codes
 from pao_clinic.gate import RULE_IDS, check_medication, clinical_facts, worklist
 from pao_clinic.record import (
     BloodResult,

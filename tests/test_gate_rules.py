@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from pao_clinic import codes
+from pao_clinic.record import codes
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS
 from pao_clinic.errors import ValidationError
 from pao_clinic.gate import RULE_IDS, check_medication

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pao_clinic.nhs_number import format_nhs_number, nhs_number_problem, normalise_nhs_number
+from pao_clinic.record.nhs_number import format_nhs_number, nhs_number_problem, normalise_nhs_number
 
 
 def modulus_11_check(nine_digits: str) -> int:

@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 from hypothesis import HealthCheck, given, settings
 
 from pao_clinic import services
-from pao_clinic.db import close_database, open_database
+from pao_clinic.storage.connection import close_database
+from pao_clinic.storage.opening import open_database
 from pao_clinic.exchange import document_from_records
 
 from .conftest import fresh_database_url

@@ -10,11 +10,11 @@ from datetime import date, timedelta
 import pytest
 
 from pao_clinic import services
-from pao_clinic.db import database
+from pao_clinic.storage.connection import database
 from pao_clinic.errors import (
     AuthenticationError, ConflictError, NotFoundError, PermissionDenied, ValidationError,
 )
-from pao_clinic.models import AuditEntry, FractureRow, Patient, User
+from pao_clinic.storage.models import AuditEntry, FractureRow, Patient, User
 from pao_clinic.record import Feeding, Fracture, PatientRecord, Pregnancy
 
 from .conftest import PASSWORD

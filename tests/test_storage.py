@@ -7,10 +7,12 @@ from datetime import date
 import pytest
 from peewee import IntegrityError
 
-from pao_clinic.db import close_database, database, database_url_from, open_database, parse_database_url
+from pao_clinic.storage.connection import close_database, database
+from pao_clinic.storage.location import database_url_from, parse_database_url
+from pao_clinic.storage.opening import open_database
 from pao_clinic.errors import StorageError
-from pao_clinic.migrations import CURRENT_SCHEMA_VERSION, schema_version, upgrade_schema
-from pao_clinic.models import DexaScanRow, FractureRow, Patient, PregnancyRow
+from pao_clinic.storage.migrations import CURRENT_SCHEMA_VERSION, schema_version, upgrade_schema
+from pao_clinic.storage.models import DexaScanRow, FractureRow, Patient, PregnancyRow
 
 
 # --- URLs ----------------------------------------------------------------------
@@ -130,7 +132,7 @@ def test_a_new_database_is_created_at_the_current_version(empty_database_url):
 
 
 def test_an_old_version_database_upgrades_with_its_data(empty_database_url):
-    from pao_clinic.db import connect
+    from pao_clinic.storage.connection import connect
 
     location = parse_database_url(empty_database_url)
     db = connect(location)
@@ -162,7 +164,7 @@ def test_a_database_from_a_newer_version_is_refused_and_left_alone(empty_databas
     close_database()
     with pytest.raises(StorageError, match="newer version of PAO Clinic"):
         open_database(empty_database_url)
-    from pao_clinic.db import connect
+    from pao_clinic.storage.connection import connect
     db = connect(parse_database_url(empty_database_url))
     assert schema_version(db) == CURRENT_SCHEMA_VERSION + 5
     db.close()

@@ -9,7 +9,9 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from pao_clinic import services
-from pao_clinic.db import close_database, open_database, parse_database_url
+from pao_clinic.storage.connection import close_database
+from pao_clinic.storage.opening import open_database
+from pao_clinic.storage.location import parse_database_url
 from pao_clinic.errors import StorageError
 from pao_clinic.services import CaseloadRow
 from ui.caseload_model import (
@@ -280,7 +282,7 @@ def test_a_database_with_users_asks_who_signs_in(demo_clinic, monkeypatch):
 
 
 def test_an_unexpected_error_is_logged_and_shown_as_an_apology(qapp, qtbot):
-    from pao_clinic.cli import log_file
+    from pao_clinic.environment import log_file
     from ui.app import ErrorPresenter
 
     presenter = ErrorPresenter()

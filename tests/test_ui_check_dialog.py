@@ -9,8 +9,9 @@ import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QApplication
 
-from pao_clinic import codes, services
-from pao_clinic.db import parse_database_url
+from pao_clinic import services
+from pao_clinic.record import codes
+from pao_clinic.storage.location import parse_database_url
 from pao_clinic.gate import RuleFinding
 from pao_clinic.services import CaseloadRow
 from ui.caseload_model import ROW_ROLE

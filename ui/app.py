@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from pao_clinic import services
-from pao_clinic.cli import USER_ENV, log_file
-from pao_clinic.db import close_database, open_database, parse_database_url
+from pao_clinic.environment import USER_ENV, log_file
 from pao_clinic.errors import AuthenticationError, PaoClinicError, StorageError
 from pao_clinic.services import Actor
 from pao_clinic.services.demo_setup import load_demo_caseload, sign_in_demo_consultant
@@ -208,7 +207,7 @@ def run_desktop(url: str, args: argparse.Namespace) -> int:
     presenter.install()
     try:
         try:
-            open_database(url)
+            where = services.open_clinic_database(url)
         except StorageError as exc:
             QMessageBox.critical(None, APP_NAME, f"The database cannot be opened.\n\n{exc}")
             return 2
@@ -220,11 +219,11 @@ def run_desktop(url: str, args: argparse.Namespace) -> int:
                 return 2
             if actor is None:
                 return 0
-            window = MainWindow(actor, parse_database_url(url).describe(), demo=services.is_demo_database())
+            window = MainWindow(actor, where, demo=services.is_demo_database())
             window.show()
             window.refresh()
             return app.exec()
         finally:
-            close_database()
+            services.close_clinic_database()
     finally:
         presenter.uninstall()

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from pao_clinic.dates import written_date
+from pao_clinic.record.dates import written_date
 from pao_clinic.gate.facts import written_number
 from pao_clinic.services import CaseloadRow
 

@@ -19,10 +19,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget,
 )
 
-from pao_clinic import codes, services
+from pao_clinic import services
+from pao_clinic.record import codes
 from pao_clinic.errors import PaoClinicError, ValidationError
 from pao_clinic.gate import DexaHistory, GateResult, RuleFinding
-from pao_clinic.dates import written_date
+from pao_clinic.record.dates import written_date
 from pao_clinic.gate.facts import written_number
 from pao_clinic.gate.rules import LEVELS
 from pao_clinic.services import CaseloadRow

@@ -18,7 +18,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop, QSize, QTimer  # noqa: E402
 
 from pao_clinic import services  # noqa: E402
-from pao_clinic.db import close_database, open_database, parse_database_url  # noqa: E402
 from pao_clinic.services.demo_setup import load_demo_caseload  # noqa: E402
 
 from .app import DEMO_PATIENTS, DEMO_SEED, create_application  # noqa: E402
@@ -36,11 +35,11 @@ def render(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     app = create_application()
     url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='pao-shots-')) / 'demo.sqlite'}"
-    open_database(url)
+    where = services.open_clinic_database(url)
     written = []
     try:
         actor = load_demo_caseload(DEMO_PATIENTS, seed=DEMO_SEED, today=date.today())
-        window = MainWindow(actor, parse_database_url(url).describe(), demo=True)
+        window = MainWindow(actor, where, demo=True)
         window.resize(QSize(1440, 860))
         window.show()
         loop = QEventLoop()
@@ -67,7 +66,7 @@ def render(folder: Path) -> list[Path]:
         window.close()
         del app
     finally:
-        close_database()
+        services.close_clinic_database()
     return written
 
 

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from pao_clinic.db import release_connection
+from pao_clinic import services
 
 
 class WorkerSignals(QObject):
@@ -58,7 +58,7 @@ class Worker(QRunnable):
             if not self.cancelled:
                 self.signals.finished.emit(result)
         finally:
-            release_connection()  # this pool thread's database connection
+            services.release_thread_connection()  # this pool thread's database connection
             self.ran = True
 
 

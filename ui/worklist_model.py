@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon
 
 from pao_clinic.gate import WorklistTask
-from pao_clinic.dates import written_date
+from pao_clinic.record.dates import written_date
 from pao_clinic.gate.worklist import PRIORITIES
 from pao_clinic.services import CaseloadRow
 

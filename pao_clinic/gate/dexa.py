@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from pao_clinic import codes
+from pao_clinic.record import codes
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS, ClinicSettings
 from pao_clinic.errors import Problem, ValidationError
 from pao_clinic.gate.facts import (

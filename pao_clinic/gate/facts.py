@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from pao_clinic.dates import written_date  # noqa: F401  (re-exported for the gate's messages)
-from pao_clinic import codes
+from pao_clinic.record.dates import written_date  # noqa: F401  (re-exported for the gate's messages)
+from pao_clinic.record import codes
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS, ClinicSettings
 from pao_clinic.record import (
     BloodResult,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from pao_clinic import codes
+from pao_clinic.record import codes
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS, ClinicSettings
 from pao_clinic.errors import Problem, ValidationError
 from pao_clinic.gate.facts import (

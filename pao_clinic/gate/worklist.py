@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable, Iterable, Iterator
 
-from pao_clinic import codes
+from pao_clinic.record import codes
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS, ClinicSettings
 from pao_clinic.gate.facts import (
     ONE_DAY,

@@ -5,18 +5,21 @@ one transaction (see `session.clinical_write`).  Services take and return plain
 values (`pao_clinic.record`, frozen dataclasses), never database rows.
 """
 
-from .caseload import CaseloadOverview, CaseloadRow, caseload_overview, caseload_row, caseload_rows, caseload_worklist
-from .clinic import DEMO_FLAG, clinic_settings, is_demo_database
-from .decisions import decision_gate_output, dexa_reading, gate_check, record_decision
-from .exchange_io import export_document, import_records
-from .records import (
+from pao_clinic.services.caseload import CaseloadOverview, CaseloadRow, caseload_overview, caseload_row, caseload_rows, caseload_worklist
+from pao_clinic.services.clinic import (
+    DEMO_FLAG, clinic_settings, close_clinic_database, is_demo_database, open_clinic_database,
+    release_thread_connection,
+)
+from pao_clinic.services.decisions import decision_gate_output, dexa_reading, gate_check, record_decision
+from pao_clinic.services.exchange_io import export_document, import_records
+from pao_clinic.services.records import (
     add_clinical_entry, mark_entered_in_error, register_patient, update_clinical_entry, update_patient,
 )
-from .session import (
+from pao_clinic.services.session import (
     ADMIN_ROLES, CLINICAL_ROLES, PRESCRIBING_ROLES, Actor, UserAccount, add_user, authenticate,
     list_users, user_count,
 )
-from .snapshots import (
+from pao_clinic.services.snapshots import (
     CLINICAL_LISTS, find_patient_id, load_patient_record, load_patient_records, patient_count,
 )
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .. import codes
-from ..dates import age_on
-from ..gate import lactation_status_on, lowest_z, worklist
-from ..nhs_number import format_nhs_number
-from .clinic import clinic_settings
-from .snapshots import load_patient_records
+from pao_clinic.record import codes
+from pao_clinic.record.dates import age_on
+from pao_clinic.gate import lactation_status_on, lowest_z, worklist
+from pao_clinic.record.nhs_number import format_nhs_number
+from pao_clinic.services.clinic import clinic_settings
+from pao_clinic.services.snapshots import load_patient_records
 
 
 @dataclass(frozen=True, slots=True)

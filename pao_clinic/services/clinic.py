@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from ..clinic_settings import DEFAULT_SETTINGS, ClinicSettings
-from ..models import ClinicSetting
+from pao_clinic.clinic_settings import DEFAULT_SETTINGS, ClinicSettings
+from pao_clinic.storage.connection import close_database, release_connection
+from pao_clinic.storage.location import parse_database_url
+from pao_clinic.storage.models import ClinicSetting
+from pao_clinic.storage.opening import open_database
 
 DEMO_FLAG = "demo_caseload"
 
@@ -16,3 +19,21 @@ def clinic_settings() -> ClinicSettings:
 
 def is_demo_database() -> bool:
     return ClinicSetting.select().where(ClinicSetting.name == DEMO_FLAG).exists()
+
+
+# --- the database the clinic works in --------------------------------------------------
+# The window opens and closes its database through these, never through storage.
+
+def open_clinic_database(url: str) -> str:
+    """Open the database at `url` (upgrading its schema) for this process; returns where it is, for people."""
+    open_database(url)
+    return parse_database_url(url).describe()
+
+
+def close_clinic_database() -> None:
+    close_database()
+
+
+def release_thread_connection() -> None:
+    """A worker thread's work is done: close its connection (the next query reopens one)."""
+    release_connection()

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from ..errors import DecisionRefused, ValidationError
-from ..gate import DexaHistory, GateFacts, check_medication, clinical_facts, interpret_dexa_history
-from ..models import DecisionRow
-from ..record import Decision
-from .clinic import clinic_settings
-from .records import add_clinical_entry, new_entry_problems
-from .session import PRESCRIBING_ROLES, Actor, clinical_write
-from .snapshots import load_patient_record
+from pao_clinic.errors import DecisionRefused, ValidationError
+from pao_clinic.gate import DexaHistory, GateFacts, check_medication, clinical_facts, interpret_dexa_history
+from pao_clinic.storage.models import DecisionRow
+from pao_clinic.record import Decision
+from pao_clinic.services.clinic import clinic_settings
+from pao_clinic.services.records import add_clinical_entry, new_entry_problems
+from pao_clinic.services.session import PRESCRIBING_ROLES, Actor, clinical_write
+from pao_clinic.services.snapshots import load_patient_record
 
 
 def gate_check(patient_id: int, drug: str, on: date, *, course_days: int | None = None):

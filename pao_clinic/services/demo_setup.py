@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..errors import ValidationError
-from ..models import ClinicSetting, Patient, User
-from ..db import database
-from .clinic import DEMO_FLAG
-from .exchange_io import import_records
-from .session import Actor, add_user, authenticate
+from pao_clinic.errors import ValidationError
+from pao_clinic.storage.models import ClinicSetting, Patient, User
+from pao_clinic.storage.connection import database
+from pao_clinic.services.clinic import DEMO_FLAG
+from pao_clinic.services.exchange_io import import_records
+from pao_clinic.services.session import Actor, add_user, authenticate
 
 DEMO_PASSWORD = "demo-password"
 DEMO_NURSE, DEMO_CONSULTANT = "demo.nurse", "demo.consultant"
@@ -30,7 +30,7 @@ def load_demo_caseload(count: int, *, seed: int = 1, today: date | None = None) 
 
     Returns the demo consultant, signed in.
     """
-    from ..demo import demo_caseload
+    from pao_clinic.demo import demo_caseload
 
     with database.atomic():
         if User.select().exists() or Patient.select().exists():

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from ..errors import Problem, ValidationError
-from ..exchange import document_from_records
-from ..models import Patient, PregnancyRow
-from ..record import PatientRecord
-from .records import insert_patient_codes, next_free_patient_ref, patient_columns
-from .session import Actor, clinical_write
-from .snapshots import CLINICAL_LISTS, find_patient_id, load_patient_records, row_values
+from pao_clinic.errors import Problem, ValidationError
+from pao_clinic.exchange import document_from_records
+from pao_clinic.storage.models import Patient, PregnancyRow
+from pao_clinic.record import PatientRecord
+from pao_clinic.services.records import insert_patient_codes, next_free_patient_ref, patient_columns
+from pao_clinic.services.session import Actor, clinical_write
+from pao_clinic.services.snapshots import CLINICAL_LISTS, find_patient_id, load_patient_records, row_values
 
 IMPORT_ROLES = ("nurse", "consultant", "admin")
 

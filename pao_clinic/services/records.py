@@ -12,13 +12,13 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from ..errors import ConflictError, NotFoundError, Problem, ValidationError
-from ..models import Patient, PatientHistory, PatientRiskFactor, PregnancyRow, utc_now
-from ..nhs_number import normalise_nhs_number, nhs_number_problem
-from ..record import BloodResult, PatientRecord
-from ..validation import patient_record_problems, standard_unit
-from .session import CLINICAL_ROLES, PRESCRIBING_ROLES, Actor, clinical_write, plain_json
-from .snapshots import (
+from pao_clinic.errors import ConflictError, NotFoundError, Problem, ValidationError
+from pao_clinic.storage.models import Patient, PatientHistory, PatientRiskFactor, PregnancyRow, utc_now
+from pao_clinic.record.nhs_number import normalise_nhs_number, nhs_number_problem
+from pao_clinic.record import BloodResult, PatientRecord
+from pao_clinic.record.validation import patient_record_problems, standard_unit
+from pao_clinic.services.session import CLINICAL_ROLES, PRESCRIBING_ROLES, Actor, clinical_write, plain_json
+from pao_clinic.services.snapshots import (
     CLINICAL_LISTS, LIST_BY_RECORD_TYPE, LIST_BY_TYPE, ClinicalList, load_patient_record, row_values,
 )
 

@@ -20,10 +20,10 @@ from typing import Iterable, Iterator
 
 from peewee import IntegrityError
 
-from ..codes import ROLES
-from ..db import database
-from ..errors import AuthenticationError, ConflictError, PermissionDenied, Problem, ValidationError
-from ..models import AuditEntry, User
+from pao_clinic.record.codes import ROLES
+from pao_clinic.storage.connection import database
+from pao_clinic.errors import AuthenticationError, ConflictError, PermissionDenied, Problem, ValidationError
+from pao_clinic.storage.models import AuditEntry, User
 
 CLINICAL_ROLES = ("nurse", "consultant")
 PRESCRIBING_ROLES = ("consultant",)

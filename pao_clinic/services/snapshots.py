@@ -14,15 +14,15 @@ from typing import Iterable
 
 from peewee import BooleanField, DateField
 
-from ..db import database
-from ..errors import NotFoundError
-from ..models import (
+from pao_clinic.storage.connection import database
+from pao_clinic.errors import NotFoundError
+from pao_clinic.storage.models import (
     BloodResultRow, ContraceptionRow, DecisionRow, DentalReviewRow, DexaScanRow, EpdsRow,
     FeedingRow, FractureRow, HeightRow, MedicationRow, Patient, PatientHistory,
     PatientRiskFactor, PregnancyRow, ReferralRow,
 )
-from ..nhs_number import nhs_number_problem, normalise_nhs_number
-from ..record import (
+from pao_clinic.record.nhs_number import nhs_number_problem, normalise_nhs_number
+from pao_clinic.record import (
     BloodResult, Contact, Contraception, Decision, DentalReview, DexaScan, EpdsScreen, Feeding,
     Fracture, GeneralPractitioner, HeightMeasurement, Medication, PatientRecord, Pregnancy, Referral,
 )

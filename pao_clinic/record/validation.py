@@ -20,10 +20,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import fields
 from datetime import date
 
-from pao_clinic.dates import age_on, written_date
-from pao_clinic import codes
+from pao_clinic.record.dates import age_on, written_date
+from pao_clinic.record import codes
 from pao_clinic.errors import Problem
-from pao_clinic.nhs_number import nhs_number_problem
+from pao_clinic.record.nhs_number import nhs_number_problem
 from pao_clinic.record import (
     CLINICAL_LISTS,
     BloodResult,

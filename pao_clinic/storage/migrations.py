@@ -22,8 +22,9 @@ from typing import Callable
 
 from peewee import Database
 
-from .db import DatabaseLocation
-from .errors import StorageError
+from pao_clinic.storage.location import DatabaseLocation
+from pao_clinic.storage.models import SCHEMA_1_MODELS, SCHEMA_2_MODELS
+from pao_clinic.errors import StorageError
 
 PARTIAL_UNIQUE_INDEXES = (
     # one live feeding entry per pregnancy (an entry marked in error may be replaced)
@@ -37,8 +38,6 @@ PARTIAL_UNIQUE_INDEXES = (
 
 def _migration_1_clinical_record(db: Database) -> None:
     """Users, patients and every record of the exchange format; audit; settings."""
-    from .models import SCHEMA_1_MODELS
-
     with db.bind_ctx(SCHEMA_1_MODELS, bind_refs=False, bind_backrefs=False):
         db.create_tables(SCHEMA_1_MODELS, safe=False)
     for statement in PARTIAL_UNIQUE_INDEXES:
@@ -47,8 +46,6 @@ def _migration_1_clinical_record(db: Database) -> None:
 
 def _migration_2_referral_history_and_documents(db: Database) -> None:
     """Referral status history, and stored documents (issued letters as bytes)."""
-    from .models import SCHEMA_2_MODELS
-
     with db.bind_ctx(SCHEMA_2_MODELS, bind_refs=False, bind_backrefs=False):
         db.create_tables(SCHEMA_2_MODELS, safe=False)
 

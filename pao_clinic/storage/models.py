@@ -28,8 +28,8 @@ from peewee import (
     TextField,
 )
 
-from . import codes
-from .db import database
+from pao_clinic.record import codes
+from pao_clinic.storage.connection import database
 
 
 def utc_now() -> datetime:
