@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 
 import pytest
 
+from pao_clinic.record.codes import DRUG_NAMES
+from pao_clinic.record.dates import written_date
 from pao_clinic.storage.connection import close_database
 from pao_clinic.storage.models import AuditEntry, DecisionRow
 
@@ -66,13 +70,41 @@ def test_each_spec_example_worklist_through_the_cli(cli_clinic, example):
         assert all(set(t) == {"patient", "code", "priority", "due_on", "message"} for t in tasks)
 
 
-def test_check_without_json_is_readable_by_a_person(cli_clinic):
-    import_example(cli_clinic.url, EXPECTED[0])
-    code, out, _ = run("--database", cli_clinic.url, "check", "--patient", EXPECTED[0]["patient"],
-                       "--drug", "zoledronate", "--on", "2025-06-01")
-    assert code == 0
-    assert "BF-1" in out and "local policy" in out and "{" not in out.splitlines()[0]
-    assert "allowed" not in out.lower().split("verdict")[-1].splitlines()[0] if "verdict" in out.lower() else True
+RULE_LINE = re.compile(r"\[([A-Z]+)\] ([A-Z]+-\d+)  \S")
+READABLE_VERDICTS = {"allowed": "ALLOWED", "needs_reason": "NEEDS A REASON", "blocked": "BLOCKED"}
+
+
+def clinic_date(iso: str) -> str:
+    return written_date(date.fromisoformat(iso))
+
+
+@pytest.mark.parametrize("example, check", CHECKS,
+                         ids=[f"example{e['example']}-{c['drug']}-{c['on']}" for e, c in CHECKS])
+def test_check_without_json_is_readable_by_a_person(cli_clinic, example, check):
+    import_example(cli_clinic.url, example)
+    code, out, err = run("--database", cli_clinic.url, "check", "--patient", example["patient"],
+                         "--drug", check["drug"], "--on", check["on"])
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "{" not in out
+    # the question and its answer on the first line, the verdict in capitals at its end
+    heading = lines[0]
+    assert f"{DRUG_NAMES[check['drug']]} ({check['drug']})" in heading
+    assert f"on {clinic_date(check['on'])}: " in heading
+    assert heading.endswith(f": {READABLE_VERDICTS[check['verdict']]}"), heading
+    other_words = set(READABLE_VERDICTS.values()) - {READABLE_VERDICTS[check["verdict"]]}
+    assert not any(word in out for word in other_words), out
+    review = clinic_date(check["review_on"]) if check["review_on"] else "-"
+    assert f"Review on: {review}" in lines
+    # every rule that fired, block first, as "[LEVEL] ID  message"
+    expected_rules = [(level.upper(), rule_id) for level in LEVEL_ORDER for rule_id in check["rules"][level]]
+    shown_rules = [RULE_LINE.match(line).groups() for line in lines if line.startswith("[")]
+    assert shown_rules == expected_rules
+    facts = check["facts"]
+    assert f"  lactation: {facts['lactation'].replace('_', ' ')}" in lines
+    assert f"  pregnant: {'yes' if facts['pregnant'] else 'no'}" in lines
+    assert f"  repeat fractures: {facts['repeat_fractures']}" in lines
+    assert f"  anabolic days used: {facts['anabolic_days_used']}" in lines
 
 
 @pytest.mark.parametrize("argv, words", [
