@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pao_clinic.record import codes
+from pao_clinic.record.dates import written_date
 from pao_clinic.gate import RULE_IDS, check_medication, clinical_facts, worklist
 from pao_clinic.record import (
     BloodResult,
@@ -26,6 +27,7 @@ from pao_clinic.record import (
     Referral,
 )
 
+VERDICT_WORDS = {"allowed": "ALLOWED", "needs_reason": "NEEDS A REASON", "blocked": "BLOCKED"}
 EXAMPLES = settings(max_examples=200, deadline=None)
 OSTEOPOROSIS_DRUGS = sorted(codes.OSTEOPOROSIS_DRUGS)
 BLOOD_VALUES = {
@@ -280,4 +282,13 @@ def test_the_output_is_always_well_formed(case, drug):
                                     "vertebral_fractures_at_presentation", "lowest_z", "anabolic_days_used"}
     assert output["facts"]["lactation"] in codes.LACTATION_STATUSES
     assert all(r.message for r in result.rules)
-    assert result.to_text()
+
+    # the readable text says the same: the verdict word, the review date, every rule in order
+    lines = result.to_text().splitlines()
+    assert lines[0].endswith(f"on {written_date(d)}: {VERDICT_WORDS[result.verdict]}"), lines[0]
+    review = written_date(result.review_on) if result.review_on is not None else "-"
+    assert lines[1] == f"Review on: {review}"
+    rule_lines = [line for line in lines if line.startswith("[")]
+    assert rule_lines == [f"[{r.level.upper()}] {r.id}  {r.message}" for r in result.rules]
+    assert ("Rules: none fired" in lines) == (not result.rules)
+    assert f"  lactation: {result.facts.lactation.replace('_', ' ')}" in lines
