@@ -4,21 +4,42 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test bench postgres-server clean
+.PHONY: run test test-clock bench postgres-server desktop-libraries faketime clean
 
+# The build tools are installed first and used as they are (--no-build-isolation), so an
+# install or a wheel build never fetches setuptools again.
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --editable '.[test,postgres]'
+	$(PY) -m pip install --quiet --upgrade pip 'setuptools>=77' wheel
+	$(PY) -m pip install --quiet --no-build-isolation --editable '.[test,postgres]'
 	@touch $(STAMP)
 
 ## Open the desktop app on the default database (a demo caseload on first run).
-run: $(STAMP)
+run: $(STAMP) desktop-libraries
 	$(VENV)/bin/pao-clinic
+
+## A real window needs a screen and Qt's X11 libraries: checked (and installed as root) first.
+desktop-libraries: $(STAMP)
+	@bash scripts/desktop-libraries.sh $(VENV)
 
 ## The whole suite, on SQLite and on a throwaway PostgreSQL server the tests start.
 test: $(STAMP) postgres-server
 	$(PY) -m pytest
+
+## The suite with the clock moved 1 and 8 years ahead (Debian's faketime), SQLite only:
+## no test may depend on the day it runs.
+test-clock: $(STAMP) faketime
+	PAO_CLINIC_TEST_BACKENDS=sqlite faketime -f '+400d' $(PY) -m pytest -p no:cacheprovider -q
+	PAO_CLINIC_TEST_BACKENDS=sqlite faketime -f '+2922d' $(PY) -m pytest -p no:cacheprovider -q
+
+faketime:
+	@if command -v faketime >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing faketime (Debian package faketime)"; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; \
+	else \
+		echo "make test-clock needs faketime: sudo apt-get install faketime" >&2; exit 1; \
+	fi
 
 ## Speed and memory at clinic scale (never part of `make test`).
 bench: $(STAMP)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
+from typing import Callable
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QDockWidget, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QTableView,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 from pao_clinic import services
 from pao_clinic.errors import PaoClinicError
 from pao_clinic.gate import WorklistTask
+from pao_clinic.record.dates import written_date
 from pao_clinic.services import Actor, CaseloadRow
 
 from .caseload_model import ROW_ROLE, CaseloadFilterProxy, CaseloadTableModel, RowSortProxy
@@ -62,15 +64,22 @@ class MainWindow(QMainWindow):
     refresh_failed = Signal(str)         # a known error stopped the refresh (its text)
     patient_selected = Signal(object)    # the CaseloadRow now selected, or None
 
-    def __init__(self, actor: Actor, database: str, *, demo: bool = False, parent: QWidget | None = None):
+    #: How often the window looks at the calendar, so that lists left open overnight follow the real date.
+    DAY_CHECK_MS = 60_000
+
+    def __init__(self, actor: Actor, database: str, *, demo: bool = False, parent: QWidget | None = None,
+                 today: Callable[[], date] = date.today):
         super().__init__(parent)
         self.actor = actor
         self.database = database
         self.demo = demo
+        self.today = today  # the clock; tests pass their own
         self.check_dialog: CheckMedicationDialog | None = None
         self._pool = WorkerPool(self)
         self._refresh_worker: Worker | None = None
         self._loaded_once = False
+        self.shown_on: date | None = None  # the day the lists on screen were worked out for
+        self._requested_on: date | None = None
 
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.title())
@@ -84,6 +93,12 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._restore_window_state()
         self._on_caseload_selection_changed()
+
+        self.day_timer = QTimer(self)
+        self.day_timer.setObjectName("dayTimer")
+        self.day_timer.setInterval(self.DAY_CHECK_MS)
+        self.day_timer.timeout.connect(self._on_day_timer_timeout)
+        self.day_timer.start()
 
     def title(self) -> str:
         if self.demo:
@@ -235,7 +250,8 @@ class MainWindow(QMainWindow):
         """Reload the caseload and today's worklist on a worker thread."""
         if self._refresh_worker is not None:
             self._refresh_worker.cancel()  # a newer answer replaces it
-        worker = Worker(load_lists, date.today())
+        self._requested_on = self.today()
+        worker = Worker(load_lists, self._requested_on)
         worker.signals.finished.connect(self._on_refresh_worker_finished)
         worker.signals.errored.connect(self._on_refresh_worker_errored)
         self._refresh_worker = worker
@@ -246,10 +262,16 @@ class MainWindow(QMainWindow):
     def _on_refresh_action_triggered(self) -> None:
         self.refresh()
 
+    def _on_day_timer_timeout(self) -> None:
+        """A new day has begun since the lists were worked out: work them out again for today."""
+        if self.shown_on is not None and self._refresh_worker is None and self.today() != self.shown_on:
+            self.refresh()
+
     def _on_refresh_worker_finished(self, result: tuple[list[CaseloadRow], list[WorklistTask]]) -> None:
         self._refresh_worker = None
         self.refresh_action.setEnabled(True)
         rows, tasks = result
+        self.shown_on = self._requested_on
         selected = self.selected_patient()
         self.caseload_model.set_rows(rows)
         self.worklist_model.set_rows(tasks, patients_by_identifier(rows))
@@ -261,7 +283,8 @@ class MainWindow(QMainWindow):
             self.show_patient(selected.patient_id, clear_filter=False)
         urgent = sum(1 for t in tasks if t.priority == "urgent")
         self.worklist_dock.setWindowTitle(
-            f"Today's worklist: {plural(len(tasks), 'task')}" + (f", {urgent} urgent" if urgent else ""))
+            f"Today's worklist: {plural(len(tasks), 'task')}" + (f", {urgent} urgent" if urgent else "")
+            + f" (on {written_date(self.shown_on)})")
         if self.selected_task() is None and self.worklist_proxy.rowCount():
             self.worklist_view.selectRow(0)  # the first task in full below the list
         self._on_worklist_selection_changed()
