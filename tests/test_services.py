@@ -19,7 +19,9 @@ from pao_clinic.record import Feeding, Fracture, PatientRecord, Pregnancy
 
 from .conftest import PASSWORD
 
-TODAY = date.today()
+# The day these services are asked on, passed as `today=` wherever a rule reads the date
+# (a fixed day, so that "in the future" means the same whenever the suite runs).
+ON = date(2025, 6, 1)
 
 
 def siobhan(**overrides) -> PatientRecord:
@@ -34,7 +36,7 @@ def counts() -> tuple[int, int, int]:
 
 
 def l1_fracture(**overrides) -> Fracture:
-    values = dict(ref="", site="l1", identified_on=TODAY - timedelta(days=30), imaging="mri", trauma="none",
+    values = dict(ref="", site="l1", identified_on=ON - timedelta(days=30), imaging="mri", trauma="none",
                   genant_grade=2)
     values.update(overrides)
     return Fracture(**values)
@@ -54,7 +56,7 @@ def test_a_nurse_registers_a_patient_and_it_is_audited(clinic):
 @pytest.mark.parametrize("changes, field, words", [
     ({"nhs_number": "943 476 5918"}, "nhs_number", "check digit"),
     ({"nhs_number": "1111111111"}, "nhs_number", "same"),
-    ({"date_of_birth": TODAY + timedelta(days=1)}, "date_of_birth", "future"),
+    ({"date_of_birth": ON + timedelta(days=1)}, "date_of_birth", "future"),
     ({"family_name": "N1 Bhriain"}, "family_name", "1"),
     ({"future_pregnancy_plan": "maybe"}, "future_pregnancy_plan", "maybe"),
     ({"risk_factors": ("heparin", "heparin")}, "risk_factors", "heparin"),
@@ -62,7 +64,7 @@ def test_a_nurse_registers_a_patient_and_it_is_audited(clinic):
 def test_bad_details_are_refused_naming_the_field_and_nothing_is_written(clinic, changes, field, words):
     before = counts()
     with pytest.raises(ValidationError) as refused:
-        services.register_patient(clinic.nurse, siobhan(**changes))
+        services.register_patient(clinic.nurse, siobhan(**changes), today=ON)
     messages = refused.value.for_field(field)
     assert messages and any(words in m for m in messages), refused.value.problems
     assert counts() == before
@@ -135,15 +137,15 @@ def test_adding_a_fracture_assigns_a_ref_and_audits(clinic):
     ({"genant_grade": None}, "genant_grade", "grade"),
     ({"site": "l7"}, "site", "l7"),
     ({"side": "left"}, "side", "side"),
-    ({"onset_on": TODAY - timedelta(days=10)}, "onset_on", "after"),
-    ({"identified_on": TODAY + timedelta(days=2)}, "identified_on", "future"),
+    ({"onset_on": ON - timedelta(days=10)}, "onset_on", "after"),
+    ({"identified_on": ON + timedelta(days=2)}, "identified_on", "future"),
     ({"pregnancy": "preg9"}, "pregnancy", "preg9"),
 ])
 def test_a_bad_fracture_is_refused_at_its_field(clinic, changes, field, words):
-    patient = services.register_patient(clinic.nurse, siobhan())
+    patient = services.register_patient(clinic.nurse, siobhan(), today=ON)
     before = counts()
     with pytest.raises(ValidationError) as refused:
-        services.add_clinical_entry(clinic.nurse, patient.id, l1_fracture(**changes))
+        services.add_clinical_entry(clinic.nurse, patient.id, l1_fracture(**changes), today=ON)
     messages = refused.value.for_field(field)
     assert messages and any(words.lower() in m.lower() for m in messages), refused.value.problems
     assert counts() == before
@@ -151,15 +153,16 @@ def test_a_bad_fracture_is_refused_at_its_field(clinic, changes, field, words):
 
 def test_feeding_must_follow_a_pregnancy_of_hers_that_has_ended(clinic):
     patient = services.register_patient(clinic.nurse, siobhan())
-    birth = TODAY - timedelta(days=60)
-    services.add_clinical_entry(clinic.nurse, patient.id, Pregnancy(ref="", number=1, outcome="live_birth",
-                                                                    ended_on=birth, delivery_mode="vaginal"))
+    birth = ON - timedelta(days=60)
+    services.add_clinical_entry(clinic.nurse, patient.id, Pregnancy(
+        ref="", number=1, outcome="live_birth", ended_on=birth, delivery_mode="vaginal"), today=ON)
     with pytest.raises(ValidationError) as refused:
         services.add_clinical_entry(clinic.nurse, patient.id,
-                                    Feeding(pregnancy="preg1", breastfed=True, started_on=birth - timedelta(days=3)))
+                                    Feeding(pregnancy="preg1", breastfed=True, started_on=birth - timedelta(days=3)),
+                                    today=ON)
     assert refused.value.for_field("started_on")
     saved = services.add_clinical_entry(clinic.nurse, patient.id,
-                                        Feeding(pregnancy="preg1", breastfed=True, started_on=birth))
+                                        Feeding(pregnancy="preg1", breastfed=True, started_on=birth), today=ON)
     assert services.load_patient_record(patient.id).breastfeeding == (saved,)
 
 
@@ -181,7 +184,7 @@ def test_entered_in_error_leaves_live_views_and_exports_but_is_kept(clinic):
 
 def test_a_pregnancy_with_feeding_cannot_be_marked_in_error_first(clinic):
     patient = services.register_patient(clinic.nurse, siobhan())
-    birth = TODAY - timedelta(days=60)
+    birth = ON - timedelta(days=60)
     pregnancy = services.add_clinical_entry(clinic.nurse, patient.id, Pregnancy(
         ref="", number=1, outcome="live_birth", ended_on=birth))
     services.add_clinical_entry(clinic.nurse, patient.id, Feeding(pregnancy="preg1", breastfed=False))
@@ -250,7 +253,7 @@ def test_a_blood_unit_written_with_a_greek_mu_is_stored_with_the_micro_sign(clin
     from pao_clinic.record import BloodResult
     patient = services.register_patient(clinic.nurse, siobhan())
     saved = services.add_clinical_entry(clinic.nurse, patient.id, BloodResult(
-        taken_on=TODAY, test="creatinine", value=64, unit="\u03bcmol/L"))
+        taken_on=ON, test="creatinine", value=64, unit="\u03bcmol/L"))
     assert saved.unit == "\u00b5mol/L"
     assert services.load_patient_record(patient.id).bloods[0].unit == "\u00b5mol/L"
 
@@ -260,7 +263,8 @@ def test_patient_refs_stay_unique_across_imports_and_registrations(clinic):
     from .conftest import DATA
 
     text = (DATA / "full_patient.json").read_text(encoding="utf-8")
-    imported = read_document_text(text, today=TODAY)
+    exported_on = date.fromisoformat(json.loads(text)["exported_at"][:10])  # read as on the day it was written
+    imported = read_document_text(text, today=exported_on)
     services.import_records(clinic.nurse, imported)  # refs "patient-1", "patient-2"
     registered = services.register_patient(clinic.nurse, siobhan(ref="patient-1", nhs_number=None,
                                                                  hospital_number="REG1"))
