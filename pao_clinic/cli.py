@@ -14,8 +14,10 @@ import getpass
 import json
 import logging
 import os
+import re
 import sys
 import traceback
+from contextlib import nullcontext
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
@@ -25,7 +27,11 @@ from pao_clinic.record.dates import written_date
 from pao_clinic.record.nhs_number import format_nhs_number, nhs_number_problem
 from pao_clinic.storage.connection import close_database
 from pao_clinic.storage.location import database_url_from
-from pao_clinic.storage.opening import open_database
+from pao_clinic.storage.migrations import CURRENT_SCHEMA_VERSION
+from pao_clinic.storage.opening import (
+    NoDatabaseError, create_database, database_is_missing, database_place, new_database_removed_on_failure,
+    open_database,
+)
 from pao_clinic.errors import AuthenticationError, DecisionRefused, PaoClinicError, ValidationError
 
 from pao_clinic.environment import PASSWORD_ENV, USER_ENV, log_file
@@ -38,13 +44,42 @@ class UsageError(PaoClinicError):
     """A command-line argument that is not understood."""
 
 
-def _date_argument(option: str) -> Callable[[str], date]:
-    def parse(text: str) -> date:
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option}: '{text}' is not a date; write it as YYYY-MM-DD") from None
-    return parse
+class PathError(PaoClinicError):
+    """A file the user named that cannot be read or written (bad input: exit 2)."""
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def date_argument(text: str) -> date:
+    """A date written YYYY-MM-DD; a day that is not in the calendar is named as such.
+
+    argparse puts "argument --on: " in front of the message, so it does not name the option.
+    """
+    match = _ISO_DATE.fullmatch(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; write it as YYYY-MM-DD")
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        raise argparse.ArgumentTypeError(f"'{text}': there is no month {month}; months run from 01 to 12")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        if year < 1:
+            raise argparse.ArgumentTypeError(f"'{text}': there is no year 0") from None
+        raise argparse.ArgumentTypeError(f"{day} {_MONTH_NAMES[month - 1]} {year} does not exist") from None
+
+
+def drug_argument(text: str) -> str:
+    """A drug by its code (`alendronate`) or its name as the desktop shows it (`alendronic acid`)."""
+    wanted = " ".join(text.replace("_", " ").split()).casefold()
+    for code, name in codes.DRUG_NAMES.items():
+        if wanted in (code.replace("_", " ").casefold(), name.casefold()):
+            return code
+    choices = "; ".join(f"{code} ({name})" for code, name in codes.DRUG_NAMES.items())
+    raise argparse.ArgumentTypeError(f"'{text}' is not a drug code or name; use one of: {choices}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,31 +116,38 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--patient", metavar="NHS_OR_HOSPITAL_NUMBER")
     exp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
-    demo = sub.add_parser("demo", parents=[common], help="add a deterministic synthetic caseload")
+    sub.add_parser("init", parents=[common],
+                   help="start a new clinic: create an empty PAO Clinic database at --database and say where")
+
+    demo = sub.add_parser("demo", parents=[common],
+                          help="a deterministic synthetic caseload: into a new or empty database (which becomes a "
+                               "demo, with demo users), into a demo database, or to a file with -o; never into "
+                               "a real caseload")
     demo.add_argument("--patients", type=int, required=True, metavar="N")
     demo.add_argument("--seed", type=int, default=1, metavar="S")
-    demo.add_argument("--today", type=_date_argument("--today"), metavar="DATE",
+    demo.add_argument("--today", type=date_argument, metavar="DATE",
                       help="the date the caseload is built around (default: today)")
     demo.add_argument("-o", "--output", metavar="FILE", help="write the exchange document to FILE instead of the database")
 
     check = sub.add_parser("check", parents=[common], help="ask the medication gate about one drug for one patient")
     check.add_argument("--patient", required=True, metavar="NHS_OR_HOSPITAL_NUMBER")
-    check.add_argument("--drug", required=True, metavar="CODE")
-    check.add_argument("--on", type=_date_argument("--on"), metavar="DATE", help="decision date (default: today)")
+    check.add_argument("--drug", required=True, type=drug_argument, metavar="DRUG",
+                       help="the drug's code (alendronate) or name (\"alendronic acid\")")
+    check.add_argument("--on", type=date_argument, metavar="DATE", help="decision date (default: today)")
     check.add_argument("--course-days", type=int, metavar="N", help="requested course length for PTH analogues")
     check.add_argument("--json", action="store_true", help="print JSON")
 
     decide = sub.add_parser("decide", parents=[common], help="record a treatment decision (consultants)")
     decide.add_argument("--patient", required=True, metavar="NHS_OR_HOSPITAL_NUMBER")
     decide.add_argument("--plan", required=True, choices=codes.DECISION_PLANS)
-    decide.add_argument("--drug", metavar="CODE")
-    decide.add_argument("--on", type=_date_argument("--on"), metavar="DATE")
+    decide.add_argument("--drug", type=drug_argument, metavar="DRUG", help="the drug's code or name")
+    decide.add_argument("--on", type=date_argument, metavar="DATE")
     decide.add_argument("--reason", metavar="TEXT", help="the written reason for going against a soft stop")
-    decide.add_argument("--review-on", type=_date_argument("--review-on"), metavar="DATE")
+    decide.add_argument("--review-on", type=date_argument, metavar="DATE")
     decide.add_argument("--course-days", type=int, metavar="N")
 
     work = sub.add_parser("worklist", parents=[common], help="the nurse's tasks for the whole caseload")
-    work.add_argument("--on", type=_date_argument("--on"), metavar="DATE")
+    work.add_argument("--on", type=date_argument, metavar="DATE")
     work.add_argument("--json", action="store_true")
     return parser
 
@@ -128,11 +170,64 @@ def _sign_in(args):
     return authenticate(name, _read_password(f"Password for {name}: "))
 
 
+def _path_reason(exc: OSError, path: Path) -> str:
+    """Why a path the user gave cannot be used, in words."""
+    if isinstance(exc, FileNotFoundError):
+        return "there is no such file" if path.parent.is_dir() else "the folder does not exist"
+    if isinstance(exc, IsADirectoryError):
+        return "it is a folder, not a file"
+    if isinstance(exc, NotADirectoryError):
+        return "part of the path is a file, not a folder"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    words = exc.strerror or str(exc)
+    return words[:1].lower() + words[1:]
+
+
 def _write_output(text: str, output: str | None) -> None:
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
+    """The text to FILE (whole or not at all: written aside, then moved into place), else to stdout."""
+    if not output or output == "-":
         sys.stdout.write(text)
+        return
+    path = Path(output)
+    if path.is_dir():
+        raise PathError(f"cannot write {output}: it is a folder, not a file")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        with partial.open("x", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(partial, path)
+    except OSError as exc:
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise PathError(f"cannot write {output}: {_path_reason(exc, path)}") from None
+
+
+def _read_input(file: str) -> str:
+    """A UTF-8 text file the user named."""
+    path = Path(file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PathError(f"cannot read {file}: {_path_reason(exc, path)}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PathError(f"cannot read {file}: it is not UTF-8 text (byte {exc.start} is 0x{data[exc.start]:02x}); "
+                        "save it as UTF-8") from None
+
+
+def patient_label(family_name: str, given_name: str, nhs_number: str | None, hospital_number: str | None) -> str:
+    """Her name as NHS banners write it, with the number she is known by: `NÍ BHRIAIN, Siobhán (NHS 943 476 5919)`."""
+    if nhs_number:
+        number = f"NHS {format_nhs_number(nhs_number)}"
+    elif hospital_number:
+        number = f"hospital no. {hospital_number}"
+    else:
+        number = "no number"
+    return f"{family_name.upper()}, {given_name} ({number})"
 
 
 def _cmd_user(args) -> int:
@@ -163,13 +258,7 @@ def _cmd_import(args) -> int:
     from pao_clinic.services import import_records
 
     actor = _sign_in(args)
-    try:
-        text = Path(args.file).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(f"{args.file}: cannot read the file ({exc.strerror})") from None
-    except UnicodeDecodeError as exc:
-        raise ValidationError(f"{args.file}: not UTF-8 text (byte {exc.start})") from None
-    records = read_document_text(text, today=date.today())
+    records = read_document_text(_read_input(args.file), today=date.today())
     ids = import_records(actor, records)
     print(f"imported {len(ids)} patient{'s' if len(ids) != 1 else ''} from {args.file}", file=sys.stderr)
     return 0
@@ -184,39 +273,57 @@ def _cmd_export(args) -> int:
     return 0
 
 
-def _cmd_demo(args) -> int:
-    from pao_clinic.demo import demo_caseload
-    from pao_clinic.exchange import document_from_records, document_to_text
-    from pao_clinic.services import import_records, user_count
-    from pao_clinic.services.demo_setup import load_demo_caseload
-
+def _check_demo_count(args) -> None:
     if args.patients < 1:
         raise UsageError("--patients must be 1 or more")
+
+
+def _cmd_demo_document(args) -> int:
+    """`demo -o FILE`: the synthetic caseload as an exchange document; no database is opened."""
+    from pao_clinic.demo import demo_caseload
+    from pao_clinic.exchange import document_from_records, document_to_text
+
+    _check_demo_count(args)
+    records = demo_caseload(args.patients, seed=args.seed, today=args.today or date.today())
+    doc = document_from_records(records, exported_at=datetime.now(timezone.utc).replace(microsecond=0))
+    _write_output(document_to_text(doc), args.output)
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from pao_clinic.services import patient_count, user_count
+    from pao_clinic.services.demo_setup import add_demo_patients, load_demo_caseload, refuse_unless_demo_database
+
+    _check_demo_count(args)
     today = args.today or date.today()
-    if args.output:
-        records = demo_caseload(args.patients, seed=args.seed, today=today)
-        doc = document_from_records(records, exported_at=datetime.now(timezone.utc).replace(microsecond=0))
-        _write_output(document_to_text(doc), args.output)
-        return 0
-    if user_count() == 0:
+    if user_count() == 0 and patient_count() == 0:
         load_demo_caseload(args.patients, seed=args.seed, today=today)
         names = ", ".join(name for name, _role, _display in DEMO_USERS)
         print(f"demo caseload of {args.patients} patients loaded; demo users {names} "
               f"have the password '{DEMO_PASSWORD}'", file=sys.stderr)
         return 0
+    refuse_unless_demo_database()  # before anyone is asked for a password
     actor = _sign_in(args)
-    ids = import_records(actor, demo_caseload(args.patients, seed=args.seed, today=today))
+    ids = add_demo_patients(actor, args.patients, seed=args.seed, today=today)
     print(f"added {len(ids)} demo patients", file=sys.stderr)
     return 0
 
 
 def _cmd_check(args) -> int:
-    from pao_clinic.services import find_patient_id, gate_check
+    from pao_clinic.services import find_patient_id, gate_check, load_patient_record
 
     _sign_in(args)
-    result = gate_check(find_patient_id(args.patient), args.drug, args.on or date.today(),
-                        course_days=args.course_days)
-    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else result.to_text())
+    patient_id = find_patient_id(args.patient)
+    result = gate_check(patient_id, args.drug, args.on or date.today(), course_days=args.course_days)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    record = load_patient_record(patient_id)
+    label = patient_label(record.family_name, record.given_name, record.nhs_number, record.hospital_number)
+    heading, *rest = result.to_text().splitlines()
+    named = heading.replace(f" for patient {result.patient} ", f" for {label} ", 1)
+    lines = [named, *rest] if named != heading else [heading, f"Patient: {label}", *rest]
+    print("\n".join(lines))
     return 0
 
 
@@ -233,18 +340,51 @@ def _cmd_decide(args) -> int:
 
 
 def _cmd_worklist(args) -> int:
-    from pao_clinic.services import caseload_worklist
+    from pao_clinic.services import caseload_overview, caseload_worklist
 
     _sign_in(args)
-    tasks = caseload_worklist(args.on or date.today())
+    on = args.on or date.today()
     if args.json:
-        print(json.dumps([t.to_json() for t in tasks], ensure_ascii=False, indent=2))
-    else:
-        for t in tasks:
-            patient = format_nhs_number(t.patient) if nhs_number_problem(t.patient) is None else t.patient
-            print(f"{t.priority:<8} {written_date(t.due_on)}  {patient:<13} {t.code:<18} {t.message}")
-        print(f"{len(tasks)} task{'s' if len(tasks) != 1 else ''}")
+        print(json.dumps([t.to_json() for t in caseload_worklist(on)], ensure_ascii=False, indent=2))
+        return 0
+    overview = caseload_overview(on)
+    # a task names her by the number she is known by: NHS number, else hospital number
+    names = {(row.nhs_number.replace(" ", "") or row.hospital_number): (row.family_name, row.given_name)
+             for row in overview.rows}
+    for t in overview.tasks:
+        family, given = names.get(t.patient, ("", ""))
+        is_nhs = nhs_number_problem(t.patient) is None
+        label = patient_label(family, given, t.patient if is_nhs else None, None if is_nhs else t.patient)
+        print(f"{t.priority:<8} {written_date(t.due_on)}  {label:<44} {t.code:<18} {t.message}")
+    count = len(overview.tasks)
+    print(f"{count} task{'s' if count != 1 else ''}")
     return 0
+
+
+def _cmd_init(url: str) -> int:
+    """Start a new clinic: an empty database at the current schema, and where it is."""
+    with new_database_removed_on_failure(url):
+        create_database(url)
+        close_database()
+    print(f"created an empty PAO Clinic database (schema version {CURRENT_SCHEMA_VERSION}) at "
+          f"{database_place(url)}; add its first admin with `pao-clinic user add NAME --role admin`")
+    return 0
+
+
+def _starts_a_clinic(args, url: str) -> bool:
+    """Whether this command may create the database: only `user add` of the first admin and `demo`.
+
+    A missing database for any other command is refused by `open_database`.
+    """
+    if not database_is_missing(url):
+        return False
+    if args.command == "user" and args.user_command == "add":
+        if args.role != "admin":
+            raise NoDatabaseError(database_place(url), hint=(
+                "the first user must be an admin to start a clinic there (`pao-clinic user add NAME --role admin`), "
+                "or run `pao-clinic init`; otherwise check --database (or PAO_CLINIC_DATABASE)"))
+        return True
+    return args.command == "demo"
 
 
 _COMMANDS = {
@@ -273,17 +413,32 @@ def main(argv: Sequence[str] | None = None,
             if open_desktop is None:
                 raise UsageError("give a command (see --help); the desktop app opens from the pao-clinic launcher")
             return open_desktop(url, args)
-        open_database(url)
-        try:
-            return _COMMANDS[args.command](args)
-        finally:
-            close_database()
+        if args.command == "init":
+            return _cmd_init(url)
+        if args.command == "demo" and args.output:
+            return _cmd_demo_document(args)
+        creating = _starts_a_clinic(args, url)
+        with new_database_removed_on_failure(url) if creating else nullcontext():
+            open_database(url, create=creating)
+            try:
+                code = _COMMANDS[args.command](args)
+            finally:
+                close_database()
+        if creating:
+            print(f"created a new PAO Clinic database at {database_place(url)}", file=sys.stderr)
+        return code
     except PaoClinicError as exc:
         _report_problems(exc)
         return 2
     except KeyboardInterrupt:
         print("interrupted; nothing more was done", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`| head`): not a failure of ours
+        try:
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")
+        except OSError:
+            pass
+        return 0
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except Exception as exc:  # a bug: short message here, traceback in the log

@@ -71,7 +71,7 @@ _counter = itertools.count(1)
 
 
 def _build_template(url: str) -> dict[str, Actor]:
-    open_database(url)
+    open_database(url, create=True)  # a new clinic: the template is where its first admin starts
     try:
         actors = {}
         bootstrap = None
@@ -162,7 +162,12 @@ def postgres_clinic(request, tmp_path):
 
 @pytest.fixture
 def empty_database_url(backend, request, tmp_path):
-    """A URL of an empty database (no schema yet), not bound."""
+    """A URL where a new database may be started, not bound: for SQLite a file not yet made,
+    for PostgreSQL an empty database (no schema yet) the server made.
+
+    Commands that start a clinic (`init`, the first admin's `user add`, `demo`) or
+    `open_database(url, create=True)` give it its schema; anything else is refused there.
+    """
     url, _ = fresh_database_url(backend, request, tmp_path, migrated=False)
     return url
 

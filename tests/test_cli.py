@@ -174,8 +174,9 @@ def test_a_file_that_is_not_json_is_refused_with_line_and_column(cli_clinic, tmp
 
 
 def test_a_missing_file_is_refused(cli_clinic, tmp_path):
-    code, _, err = run("--database", cli_clinic.url, "import", str(tmp_path / "nowhere.json"))
-    assert code == 2 and "cannot read the file" in err
+    missing = tmp_path / "nowhere.json"
+    code, _, err = run("--database", cli_clinic.url, "import", str(missing))
+    assert code == 2 and err == f"error: cannot read {missing}: there is no such file\n"
 
 
 # --- exit codes ---------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def test_url_comes_from_option_then_environment_then_default(tmp_path):
 
 
 def test_sqlite_runs_with_foreign_keys_wal_and_a_busy_timeout(tmp_path):
-    open_database(f"sqlite:///{tmp_path / 'c.sqlite'}")
+    open_database(f"sqlite:///{tmp_path / 'c.sqlite'}", create=True)
     try:
         assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
         assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -124,7 +124,7 @@ def test_foreign_keys_are_enforced(clinic):
 # --- migrations ----------------------------------------------------------------
 
 def test_a_new_database_is_created_at_the_current_version(empty_database_url):
-    db = open_database(empty_database_url)
+    db = open_database(empty_database_url, create=True)
     try:
         assert schema_version(db) == CURRENT_SCHEMA_VERSION
     finally:
@@ -135,7 +135,7 @@ def test_an_old_version_database_upgrades_with_its_data(empty_database_url):
     from pao_clinic.storage.connection import connect
 
     location = parse_database_url(empty_database_url)
-    db = connect(location)
+    db = connect(location, create=True)
     upgrade_schema(db, location, target=1)
     assert "referral_status_change" not in db.get_tables()
     db.execute_sql("INSERT INTO patient (ref, nhs_number, family_name, given_name, date_of_birth, created_at, version)"
@@ -159,7 +159,7 @@ def test_an_old_version_database_upgrades_with_its_data(empty_database_url):
 
 
 def test_a_database_from_a_newer_version_is_refused_and_left_alone(empty_database_url):
-    db = open_database(empty_database_url)
+    db = open_database(empty_database_url, create=True)
     database.execute_sql("UPDATE schema_version SET version = %d" % (CURRENT_SCHEMA_VERSION + 5))
     close_database()
     with pytest.raises(StorageError, match="newer version of PAO Clinic"):

@@ -27,6 +27,7 @@ from pao_clinic import services
 from pao_clinic.environment import USER_ENV, log_file
 from pao_clinic.errors import AuthenticationError, PaoClinicError, StorageError
 from pao_clinic.services import Actor
+from pao_clinic.services.clinic import default_database_url
 from pao_clinic.services.demo_setup import load_demo_caseload, sign_in_demo_consultant
 
 from .main_window import MainWindow
@@ -207,7 +208,9 @@ def run_desktop(url: str, args: argparse.Namespace) -> int:
     presenter.install()
     try:
         try:
-            where = services.open_clinic_database(url)
+            # only the first run on the default file starts a new (demo) clinic; a mistyped
+            # --database or PAO_CLINIC_DATABASE is refused, never made into an empty caseload
+            where = services.open_clinic_database(url, create=url == default_database_url())
         except StorageError as exc:
             QMessageBox.critical(None, APP_NAME, f"The database cannot be opened.\n\n{exc}")
             return 2

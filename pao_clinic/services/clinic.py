@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS, ClinicSettings
 from pao_clinic.storage.connection import close_database, release_connection
-from pao_clinic.storage.location import parse_database_url
+from pao_clinic.storage.location import default_database_url, parse_database_url  # noqa: F401 (for the window)
 from pao_clinic.storage.models import ClinicSetting
 from pao_clinic.storage.opening import open_database
 
@@ -24,9 +24,14 @@ def is_demo_database() -> bool:
 # --- the database the clinic works in --------------------------------------------------
 # The window opens and closes its database through these, never through storage.
 
-def open_clinic_database(url: str) -> str:
-    """Open the database at `url` (upgrading its schema) for this process; returns where it is, for people."""
-    open_database(url)
+def open_clinic_database(url: str, *, create: bool = False) -> str:
+    """Open the database at `url` (upgrading its schema) for this process; returns where it is, for people.
+
+    A missing SQLite database is created only with `create` (the desktop's first run on
+    `default_database_url()`); otherwise it is refused with "there is no PAO Clinic
+    database at PATH" (`storage.opening.NoDatabaseError`, a StorageError).
+    """
+    open_database(url, create=create)
     return parse_database_url(url).describe()
 
 

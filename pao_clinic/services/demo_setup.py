@@ -1,4 +1,9 @@
-"""A demo clinic: demo users and a synthetic caseload on an empty database."""
+"""A demo clinic: demo users and a synthetic caseload on an empty database.
+
+Synthetic patients never go into a real caseload: they are loaded only into an empty
+database (no users, no patients), which is then flagged as a demo (the window's DEMO
+badge), or added to a database that was created as a demo.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,9 @@ from datetime import date
 from pao_clinic.errors import ValidationError
 from pao_clinic.storage.models import ClinicSetting, Patient, User
 from pao_clinic.storage.connection import database
-from pao_clinic.services.clinic import DEMO_FLAG
+from pao_clinic.services.clinic import DEMO_FLAG, is_demo_database
 from pao_clinic.services.exchange_io import import_records
-from pao_clinic.services.session import Actor, add_user, authenticate
+from pao_clinic.services.session import Actor, add_user, authenticate, user_count
 
 DEMO_PASSWORD = "demo-password"
 DEMO_NURSE, DEMO_CONSULTANT = "demo.nurse", "demo.consultant"
@@ -34,7 +39,9 @@ def load_demo_caseload(count: int, *, seed: int = 1, today: date | None = None) 
 
     with database.atomic():
         if User.select().exists() or Patient.select().exists():
-            raise ValidationError("a demo caseload can only be loaded into an empty database")
+            refuse_unless_demo_database()  # a demo database is not empty either: say so plainly
+            raise ValidationError("a demo caseload with demo users loads only into an empty database; "
+                                  "this demo database already has them, so nothing was changed")
         admin = None
         for name, role, display in DEMO_USERS:
             add_user(admin, name, role=role, password=DEMO_PASSWORD, display_name=display)
@@ -44,3 +51,35 @@ def load_demo_caseload(count: int, *, seed: int = 1, today: date | None = None) 
         import_records(nurse, demo_caseload(count, seed=seed, today=today or date.today()))
         ClinicSetting.create(name=DEMO_FLAG, value="1")
     return sign_in_demo_consultant()
+
+
+def database_takes_demo_patients() -> bool:
+    """True for an empty database (no users, no patients) or one created as a demo."""
+    return is_demo_database() or (user_count() == 0 and not Patient.select().exists())
+
+
+def refuse_unless_demo_database() -> None:
+    """ValidationError unless this database was created as a demo (more demo patients may join it)."""
+    if is_demo_database():
+        return
+    patients = Patient.select().count()
+    holds = f"it holds {patients} patient{'s' if patients != 1 else ''}" if patients else "it has users"
+    raise ValidationError(
+        "demo patients go only into an empty database or one created as a demo; this database is not "
+        f"a demo ({holds}), so nothing was changed. Write the demo to a file (demo -o FILE) or give a new "
+        "database (--database)")
+
+
+def add_demo_patients(actor: Actor, count: int, *, seed: int = 1, today: date | None = None) -> list[int]:
+    """`count` more synthetic patients in a database created as a demo; their ids.
+
+    Refused (ValidationError, nothing written) on any other database: a real caseload
+    must never hold synthetic women.
+    """
+    from pao_clinic.demo import demo_caseload
+
+    refuse_unless_demo_database()
+    records = demo_caseload(count, seed=seed, today=today or date.today())
+    with database.atomic():
+        refuse_unless_demo_database()  # still a demo inside the transaction that writes
+        return import_records(actor, records)

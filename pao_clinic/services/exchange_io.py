@@ -15,10 +15,8 @@ from pao_clinic.exchange import document_from_records
 from pao_clinic.storage.models import Patient, PregnancyRow
 from pao_clinic.record import PatientRecord
 from pao_clinic.services.records import insert_patient_codes, next_free_patient_ref, patient_columns
-from pao_clinic.services.session import Actor, clinical_write
+from pao_clinic.services.session import IMPORT_ROLES, Actor, clinical_write
 from pao_clinic.services.snapshots import CLINICAL_LISTS, find_patient_id, load_patient_records, row_values
-
-IMPORT_ROLES = ("nurse", "consultant", "admin")
 
 
 def _already_registered(records: list[PatientRecord]) -> list[Problem]:
@@ -58,7 +56,10 @@ def _with_free_patient_refs(records: list[PatientRecord]) -> list[PatientRecord]
 
 
 def import_records(actor: Actor, records: list[PatientRecord]) -> list[int]:
-    """Write validated records as new patients, all or none. Returns their ids."""
+    """Write validated records as new patients, all or none. Returns their ids.
+
+    An admin, a nurse or a consultant may import (`session.IMPORT_ROLES`).
+    """
     with clinical_write(actor, IMPORT_ROLES, "Importing patients") as audit:
         problems = _already_registered(records)
         if problems:

@@ -28,6 +28,10 @@ from pao_clinic.storage.models import AuditEntry, User
 CLINICAL_ROLES = ("nurse", "consultant")
 PRESCRIBING_ROLES = ("consultant",)
 ADMIN_ROLES = ("admin",)
+#: Who may import an exchange document. Importing adds new, identifiable patients and
+#: replaces nothing (a number already here is refused), so the clinical staff who look
+#: after the caseload may bring patients in, and so may the admin who sets a clinic up.
+IMPORT_ROLES = ADMIN_ROLES + CLINICAL_ROLES
 
 
 @dataclass(frozen=True, slots=True)

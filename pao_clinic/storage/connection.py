@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 
 from pao_clinic.errors import StorageError
@@ -18,17 +21,27 @@ database = DatabaseProxy()
 _bound_url: str | None = None
 
 
-def connect(location: DatabaseLocation) -> Database:
-    """A connected peewee database for the location (not yet migrated or bound)."""
+def connect(location: DatabaseLocation, *, create: bool = False) -> Database:
+    """A connected peewee database for the location (not yet migrated or bound).
+
+    An SQLite file is opened for reading and writing only, never created, unless
+    `create` is given: then its folder and an empty file are made first.  Every later
+    connection (peewee opens one per thread) uses the same never-create mode, so a
+    file removed while the clinic is open is an error, not a new empty database.
+    """
     if location.engine == "sqlite":
         file = location.sqlite_file
-        if file is not None:
-            try:
-                file.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StorageError(f"cannot create the folder for the database {file}: {exc.strerror}") from None
+        if file is None:  # :memory:
+            target, uri = location.path, False
+        else:
+            if create:
+                _create_empty_sqlite_file(file)
+            elif not file.is_file():
+                raise StorageError(f"there is no SQLite database file at {file.absolute()}")
+            target, uri = f"{file.absolute().as_uri()}?mode=rw", True
         db: Database = SqliteDatabase(
-            location.path,
+            target,
+            uri=uri,
             pragmas={
                 "journal_mode": "wal",
                 "foreign_keys": 1,
@@ -51,6 +64,18 @@ def connect(location: DatabaseLocation) -> Database:
     except Exception as exc:  # driver errors differ by engine; say where and why
         raise StorageError(f"cannot open {location.describe()}: {str(exc).strip().splitlines()[0]}") from None
     return db
+
+
+def _create_empty_sqlite_file(file: Path) -> None:
+    """The folder and an empty file for a new SQLite database (an existing file is left as it is)."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create the folder for the database {file}: {exc.strerror}") from None
+    try:
+        sqlite3.connect(file).close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot create the database {file}: {exc}") from None
 
 
 def bind(db: Database, url: str) -> None:

@@ -1,18 +1,117 @@
-"""The one function that opens a database: parse its URL, connect, upgrade the schema, bind it."""
+"""The one function that opens a database: parse its URL, connect, upgrade the schema, bind it.
+
+A database is created only when the caller says so (`create=True`): starting a clinic
+is a deliberate act (`pao-clinic init`, the first admin, a demo, the desktop's first
+run on its default file).  Anywhere else a mistyped SQLite path must not become a new,
+empty caseload, so an SQLite file that is missing, empty (zero bytes) or holds no
+tables at all is refused with `NoDatabaseError`, and left exactly as it was.  A file
+holding some other program's tables, or that is not SQLite, is never written to.
+
+A PostgreSQL database is created by its server's administrator; opening an empty one
+gives it the schema, as before.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
 from peewee import Database
 
-from pao_clinic.storage.connection import bind, connect
-from pao_clinic.storage.location import parse_database_url
-from pao_clinic.storage.migrations import upgrade_schema
+from pao_clinic.errors import StorageError
+from pao_clinic.storage.connection import bind, bound_database_url, close_database, connect
+from pao_clinic.storage.location import DatabaseLocation, parse_database_url
+from pao_clinic.storage.migrations import schema_version, upgrade_schema
+
+# What an SQLite file holds, for the decision to open, create or refuse.
+_NOTHING = "nothing"          # no file, zero bytes, or an SQLite file without any table
+_CLINIC = "clinic"            # PAO Clinic's schema (any version)
+_OTHER = "other"              # tables of some other program
+_NOT_SQLITE = "not sqlite"    # not an SQLite file at all
 
 
-def open_database(url: str) -> Database:
-    """Parse, connect, bring the schema up to date and bind `database`. Returns the database."""
+class NoDatabaseError(StorageError):
+    """There is no PAO Clinic database where the URL points, and none was to be created."""
+
+    def __init__(self, where: str, hint: str | None = None):
+        self.where = where
+        hint = hint or ("to start a new clinic there, run `pao-clinic init --database URL`; "
+                        "otherwise check --database (or PAO_CLINIC_DATABASE)")
+        super().__init__(f"there is no PAO Clinic database at {where}\nhint: {hint}")
+
+
+class DatabaseExistsError(StorageError):
+    """`init` was asked to start a clinic where there already is a database."""
+
+
+def database_place(url: str) -> str:
+    """Where the URL points, for messages: the absolute file path, or the PostgreSQL database."""
     location = parse_database_url(url)
-    db = connect(location)
+    file = location.sqlite_file
+    return str(file.absolute()) if file is not None else location.describe()
+
+
+def _sqlite_contents(file: Path) -> str:
+    """What the file holds, read without changing it (no journal mode, no new file)."""
+    try:
+        if not file.exists() or (file.is_file() and file.stat().st_size == 0):
+            return _NOTHING
+    except OSError as exc:
+        raise StorageError(f"cannot open the database {file.absolute()}: {exc.strerror.lower()}") from None
+    if not file.is_file():
+        raise StorageError(f"cannot open the database {file.absolute()}: it is a folder, not a file")
+    try:
+        probe = sqlite3.connect(f"{file.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {name for (name,) in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            probe.close()
+    except sqlite3.OperationalError as exc:  # cannot be opened (permissions, a locked folder, ...)
+        raise StorageError(f"cannot open the database {file.absolute()}: {exc}") from None
+    except sqlite3.DatabaseError:  # "file is not a database"
+        return _NOT_SQLITE
+    if not tables:
+        return _NOTHING
+    return _CLINIC if "schema_version" in tables else _OTHER
+
+
+def _refuse_foreign_file(location: DatabaseLocation) -> None:
+    """Never write PAO Clinic's tables into a file that belongs to something else."""
+    file = location.sqlite_file
+    if file is None:
+        return
+    contents = _sqlite_contents(file)
+    if contents == _OTHER:
+        raise StorageError(f"{file.absolute()} is not a PAO Clinic database: it holds another program's "
+                           "tables. Nothing was changed; check --database")
+    if contents == _NOT_SQLITE:
+        raise StorageError(f"{file.absolute()} is not a PAO Clinic database: it is not an SQLite file. "
+                           "Nothing was changed; check --database")
+
+
+def database_is_missing(url: str) -> bool:
+    """True when the URL names an SQLite file with no database in it (missing, zero bytes, no tables).
+
+    A PostgreSQL database is never 'missing' here: its server says whether it exists.
+    """
+    location = parse_database_url(url)
+    file = location.sqlite_file
+    return file is not None and _sqlite_contents(file) == _NOTHING
+
+
+def open_database(url: str, *, create: bool = False) -> Database:
+    """Parse, connect, bring the schema up to date and bind `database`. Returns the database.
+
+    Without `create` a missing SQLite database is refused (`NoDatabaseError`) and no file
+    or folder is made; with it, the folder and file are created and given the schema.
+    """
+    location = parse_database_url(url)
+    _refuse_foreign_file(location)
+    if not create and database_is_missing(url):
+        raise NoDatabaseError(database_place(url))
+    db = connect(location, create=create)
     try:
         upgrade_schema(db, location)
     except Exception:
@@ -20,3 +119,67 @@ def open_database(url: str) -> Database:
         raise
     bind(db, url)
     return db
+
+
+def create_database(url: str) -> Database:
+    """A new, empty PAO Clinic database at `url`, bound (for `pao-clinic init`).
+
+    Refused where a PAO Clinic database already is (DatabaseExistsError), changing nothing.
+    """
+    location = parse_database_url(url)
+    _refuse_foreign_file(location)
+    if not database_is_missing(url):
+        db = connect(location)
+        try:
+            version = schema_version(db)
+        finally:
+            db.close()
+        if version > 0:
+            raise DatabaseExistsError(f"there is already a PAO Clinic database at {database_place(url)}; "
+                                      "nothing was changed")
+    return open_database(url, create=True)
+
+
+@contextmanager
+def new_database_removed_on_failure(url: str) -> Iterator[None]:
+    """Around a command that may start a new SQLite database: if it fails, leave no trace.
+
+    When the URL names no database on entry and the block raises, the database is
+    closed and the file (with its -wal and -shm) is removed, with any folder made for it.
+    A database that existed before is never touched.
+    """
+    location = parse_database_url(url)
+    file = location.sqlite_file
+    if file is None or not database_is_missing(url):
+        yield
+        return
+    file = file.absolute()
+    original = file.read_bytes() if file.is_file() else None  # an empty file left there is put back
+    first_new_folder = None
+    for folder in (file.parent, *file.parent.parents):
+        if folder.exists():
+            break
+        first_new_folder = folder
+    try:
+        yield
+    except BaseException:
+        if bound_database_url() == url:
+            close_database()
+        for companion in (file.with_name(file.name + "-wal"), file.with_name(file.name + "-shm"),
+                          file.with_name(file.name + "-journal")):
+            companion.unlink(missing_ok=True)
+        if original is not None:
+            file.write_bytes(original)
+        else:
+            file.unlink(missing_ok=True)
+        if first_new_folder is not None:
+            folder = file.parent
+            while True:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+                if folder == first_new_folder:
+                    break
+                folder = folder.parent
+        raise
