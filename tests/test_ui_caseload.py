@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from pao_clinic import services
 from pao_clinic.storage.connection import close_database
-from pao_clinic.storage.opening import open_database
 from pao_clinic.storage.location import parse_database_url
 from pao_clinic.errors import StorageError
 from pao_clinic.services import CaseloadRow
@@ -25,9 +24,6 @@ pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),
     pytest.mark.qt_log_ignore("does not support propagateSizeHints"),
 ]
-
-TODAY = date.today()
-
 
 def shown_rows(win: MainWindow) -> list[CaseloadRow]:
     proxy = win.caseload_proxy
@@ -45,7 +41,7 @@ def row(**overrides) -> CaseloadRow:
 # --- the window ---------------------------------------------------------------------------
 
 def test_the_window_lists_every_patient_and_says_where_and_who(window, demo_clinic):
-    rows = services.caseload_rows(TODAY)
+    rows = services.caseload_rows(window.shown_on)
     assert window.caseload_proxy.rowCount() == len(rows) == 50
     assert window.count_label.text() == "50 of 50 patients"
     assert window.filter_edit.placeholderText() == FILTER_PLACEHOLDER
@@ -56,7 +52,7 @@ def test_the_window_lists_every_patient_and_says_where_and_who(window, demo_clin
 
 
 def test_typing_a_filter_narrows_the_rows(window, qtbot):
-    rows = services.caseload_rows(TODAY)
+    rows = services.caseload_rows(window.shown_on)
     family = next(r.family_name for r in sorted(rows, key=lambda r: r.family_name)
                   if r.family_name.isascii() and r.family_name.isalpha() and len(r.family_name) >= 4)
     typed = family[:3].lower()
@@ -81,7 +77,7 @@ def test_typing_a_filter_narrows_the_rows(window, qtbot):
 
 
 def test_filtering_by_nhs_number_with_or_without_spaces(window, qtbot):
-    target = next(r for r in services.caseload_rows(TODAY) if r.nhs_number)
+    target = next(r for r in services.caseload_rows(window.shown_on) if r.nhs_number)
     for typed in (target.nhs_number, target.nhs_number.replace(" ", "")):
         window.filter_edit.clear()
         qtbot.keyClicks(window.filter_edit, typed)
@@ -97,13 +93,16 @@ def test_clicking_a_header_sorts_the_rows_with_missing_values_last(window, qtbot
     header = window.caseload_view.horizontalHeader()
     column = CaseloadTableModel.COL_AGE
     x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
-    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    header_middle = QPoint(x, header.height() // 2)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=header_middle)
     qtbot.waitUntil(lambda: header.sortIndicatorSection() == column)
     ages = [r.age for r in shown_rows(window)]
-    if header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder:
-        assert ages == sorted(ages)
-    else:
-        assert ages == sorted(ages, reverse=True)
+    assert len(set(ages)) > 1  # the order below can only be seen among different ages
+    assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder  # a first click: youngest first
+    assert ages == sorted(ages)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=header_middle)
+    qtbot.waitUntil(lambda: header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder)
+    assert [r.age for r in shown_rows(window)] == sorted(ages, reverse=True)  # a second click: oldest first
 
     window.caseload_view.sortByColumn(CaseloadTableModel.COL_LATEST_DELIVERY, Qt.SortOrder.AscendingOrder)
     deliveries = [r.latest_delivery for r in shown_rows(window)]
@@ -240,7 +239,7 @@ def test_sign_in_stays_open_on_a_wrong_password_and_signs_in_on_the_right_one(de
 def test_an_empty_database_gets_the_demo_caseload_and_the_demo_consultant(qapp, tmp_path, monkeypatch):
     from ui import app as desktop
 
-    open_database(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    services.open_clinic_database(f"sqlite:///{tmp_path / 'empty.sqlite'}", create=True)  # as on a first run
     try:
         monkeypatch.setattr(desktop, "DEMO_PATIENTS", 6)
         actor = desktop.sign_in(desktop_args())
@@ -260,7 +259,7 @@ def test_the_demo_database_signs_in_as_the_demo_consultant_again_without_asking(
     asked = []
     monkeypatch.setattr(desktop.SignInDialog, "ask", classmethod(lambda cls, name="", parent=None: asked.append(name)))
     monkeypatch.setattr(desktop, "DEMO_PATIENTS", 3)
-    open_database(f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    services.open_clinic_database(f"sqlite:///{tmp_path / 'demo.sqlite'}", create=True)  # as on a first run
     try:
         first = desktop.sign_in(desktop_args())  # first run: loads the demo
         second = desktop.sign_in(desktop_args())  # the next `make run`
