@@ -306,3 +306,33 @@ def test_the_gate_examples_are_what_the_cli_prints_for_the_example_document(docs
     assert json.loads(out) == tasks, "the `worklist --json` example in docs/medication-gate.md is out of date"
     # the examples show something worth reading: a verdict with its rules, and several tasks
     assert check["verdict"] == "blocked" and check["rules"] and len(tasks) >= 2
+
+
+# --- links between and within the two references ------------------------------------------
+
+def heading_anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives the headings of a markdown text."""
+    prose = _FENCED_BLOCK.sub("", markdown)
+    anchors = set()
+    for title in re.findall(r"^#+ +(.+?)\s*$", prose, re.M):
+        slug = re.sub(r"[^\w\- ]", "", title.lower().replace("`", "")).replace(" ", "-")
+        anchors.add(slug)
+    return anchors
+
+
+def broken_links(markdown: str, docs: dict[str, str]) -> list[str]:
+    """Links `(#anchor)` or `(other.md#anchor)` whose anchor is not a heading there."""
+    broken = []
+    for target, anchor in re.findall(r"\]\(([\w\-]+\.md)?#([\w\-]+)\)", markdown):
+        text = docs.get(target) if target else markdown
+        if text is None or anchor not in heading_anchors(text):
+            broken.append(f"{target}#{anchor}")
+    return broken
+
+
+def test_every_link_in_the_references_points_to_a_heading():
+    docs = {"exchange-format.md": read_doc(EXCHANGE_DOC), "medication-gate.md": read_doc(GATE_DOC)}
+    for name, text in docs.items():
+        assert broken_links(text, docs) == [], name
+    assert broken_links("see [drugs](exchange-format.md#drug)", docs) == ["exchange-format.md#drug"]
+    assert broken_links("## Rules\n[r](#rules) [o](#output)", docs) == ["#output"]
