@@ -7,8 +7,14 @@ before a drug is started shows values fit for that drug.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
+from pao_clinic.clinic_settings import DEFAULT_SETTINGS
 from pao_clinic.demo.choosing import clamp, one_of
 from pao_clinic.demo.history import History
+
+VITAMIN_D_LOW = DEFAULT_SETTINGS.vitamin_d_low_nmol_l   # below this the gate calls 25-OH D low (AR-2)
+_TAKEN_ON = itemgetter(0)
 
 WORKUP_TESTS = (
     "adjusted_calcium", "phosphate", "alkaline_phosphatase", "creatinine", "egfr",
@@ -59,12 +65,10 @@ def workup_bloods(h: History) -> None:
     u = r()
     if u < 0.08:
         vitd = 12 + 12 * r()
-    elif u < 0.3:
+    elif u < 0.40:
         vitd = 25 + 24 * r()
     else:
         vitd = clamp(gauss(70, 18), 50, 150)
-    if vitd < 30 and r() < 0.5:
-        h.risks.add("vitamin_d_deficiency")
     u = r()
     egfr = 80 + 40 * r() if u < 0.97 else (45 + 34 * r() if u < 0.99 else 25 + 19 * r())
     h.baseline = {
@@ -90,3 +94,12 @@ def workup_bloods(h: History) -> None:
     if later and r() < 0.35:
         h.baseline["vitamin_d_25oh"] = min(150.0, h.baseline["vitamin_d_25oh"] + 15 + 20 * r())
         blood_set(h, one_of(r, later), _FOLLOW_UP_TESTS)
+
+
+def code_vitamin_d_deficiency(h: History) -> None:
+    """`vitamin_d_deficiency` exactly when her first 25-OH vitamin D is below the gate's threshold."""
+    first = min((b for b in h.bloods if b[1] == "vitamin_d_25oh"), key=_TAKEN_ON, default=None)
+    if first is not None and first[2] < VITAMIN_D_LOW:
+        h.risks.add("vitamin_d_deficiency")
+    else:
+        h.risks.discard("vitamin_d_deficiency")

@@ -65,6 +65,7 @@ def one_woman(h: History) -> PatientRecord:
     treatment.treatment(h)
     treatment.defer_decision(h)
     referrals.referrals(h)
+    bloods.code_vitamin_d_deficiency(h)
     return record_of(h)
 
 

@@ -52,17 +52,17 @@ def feeding(h: History) -> None:
 def _index_feeding(h: History, outcome: str, ended: int, most_recent: bool) -> None:
     r, T = h.r, h.today
     u = r()
-    if most_recent and u < 0.05:
+    if most_recent and u < 0.03:
         h.index_feeding = None                 # lactation unknown
         return
-    if outcome == "stillbirth" or u < 0.17:
+    if outcome == "stillbirth" or u < 0.08:
         h.index_feeding = (False, None, None, None)
     else:
         start = min(ended + (0 if r() < 0.85 else 1 + int(r() * 4)), T)
-        if r() < 0.2:                          # stopped once the fractures were found
+        if r() < 0.45:                         # stopped once the fractures were found
             stop = max(start, h.first_identified + 1 + int(r() * 35))
         else:
-            stop = start + 90 + int(r() * 710)
+            stop = start + 60 + int(r() * 600)
         if h.next_conception is not None:
             stop = max(start, min(stop, h.next_conception - 20 - int(r() * 60)))
         planned = None

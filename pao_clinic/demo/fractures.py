@@ -18,7 +18,7 @@ _LEVELS = Weighted((
     ("t10", 6.0), ("t11", 8.0), ("t12", 12.0), ("l1", 12.0), ("l2", 9.0), ("l3", 6.0),
     ("l4", 3.0), ("l5", 1.5),
 ))
-_LEVEL_COUNT = Weighted(((1, 22), (2, 24), (3, 22), (4, 14), (5, 10), (6, 5), (7, 2), (8, 1)))
+_LEVEL_COUNT = Weighted(((1, 16), (2, 13), (3, 12), (4, 11), (5, 15), (6, 12), (7, 9), (8, 6), (9, 4), (10, 2)))
 _GENANT = Weighted(((1, 38), (2, 45), (3, 17)))
 _IMAGING = Weighted((("mri", 65), ("xray", 25), ("ct", 6), ("dexa_vfa", 4)))
 _TRAUMA = Weighted((("none", 60), ("low", 40)))
@@ -59,7 +59,7 @@ def fractures(h: History) -> None:
     note = one_of(r, _ONSET_NOTES) if onset is not None and r() < 0.25 else None
     add = h.fractures.append
 
-    if r() < 0.06:                             # sacrum, pelvis or hip only
+    if r() < 0.05:                             # sacrum, pelvis or hip only
         site = _PELVIC_SITES.pick(r)
         side = one_of(r, codes.SIDES) if site in codes.SIDED_SITES else None
         add((first, onset, site, side, None, imaging, trauma, index_preg, note))

@@ -13,21 +13,21 @@ from pao_clinic.record import codes
 
 _DELIVERY_MODES = Weighted((("vaginal", 55), ("assisted", 15), ("caesarean", 30)))
 _EARLIER_OUTCOMES = Weighted((("live_birth", 80), ("miscarriage", 15), ("termination", 3), ("stillbirth", 2)))
-_PARITY = Weighted(((0, 68), (1, 22), (2, 7), (3, 3)))   # pregnancies before the presenting one
+_PARITY = Weighted(((0, 78), (1, 15), (2, 5), (3, 2)))   # pregnancies before the presenting one
 
 
 def timeline(h: History) -> None:
     """Her age, the presenting birth, and when the first fracture began and was imaged."""
     r, T = h.r, h.today
-    h.age_years = clamp(h.gauss(32.5, 4.5), 19.0, 45.0)
+    h.age_years = clamp(h.gauss(32.0, 4.3), 19.0, 45.0)
     u = r()
-    if u < 0.13:                       # third trimester
+    if u < 0.17:                       # third trimester
         onset = -(1 + int(r() * 88))
-    elif u < 0.91:                     # first 12 weeks after delivery
-        onset = int(85 * r() ** 1.6)
+    elif u < 0.95:                     # first 8 weeks after delivery, most in the first weeks
+        onset = int(52 * r() ** 1.8)
     else:                              # later in the first year
-        onset = 85 + int(r() * 220)
-    delay = 45 + int(r() * 115) if r() < 0.07 else 2 + int(45 * r() ** 2.5)
+        onset = 57 + int(r() * 250)
+    delay = 45 + int(r() * 115) if r() < 0.035 else 2 + int(30 * r() ** 2.5)
     identified = onset + delay
     u = r()
     if u < 0.5:

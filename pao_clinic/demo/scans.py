@@ -15,13 +15,13 @@ from pao_clinic.demo.history import History
 
 def dexa(h: History) -> None:
     r, T = h.r, h.today
-    if r() >= 0.9:
+    if r() >= 0.96:
         return
     day = h.first_identified + 10 + int(r() * 80)
     if day > T:
         return
     gauss = h.gauss
-    spine = clamp(gauss(-2.45, 0.65), -5.0, 0.8)
+    spine = clamp(gauss(-3.3, 0.8), -5.5, 0.5)
     hip = clamp(spine + gauss(0.55, 0.5), -5.0, 1.5)
     neck_offset = gauss(-0.1, 0.3) if r() < 0.25 else None
     h.first_scan = day
@@ -33,7 +33,7 @@ def dexa(h: History) -> None:
         for site, z, mean in sites:
             z = round(clamp(z, -6.0, 2.0), 1)
             bmd = round(clamp(mean + 0.115 * z, 0.35, 1.5), 3)
-            t = round(z - 0.1 - 0.3 * r(), 1)
+            t = round(z - 0.05 - 0.1 * r(), 1)
             if scores < 0.03:
                 h.dexa.append((day, site, bmd, t, None))
             elif scores < 0.73:

@@ -28,7 +28,7 @@ _RECORDED_ON = itemgetter(0)
 
 def calcium_vitamin_d(h: History) -> None:
     r, T = h.r, h.today
-    if r() >= 0.78:
+    if r() >= (0.95 if h.baseline["vitamin_d_25oh"] < 50 else 0.75):
         return
     start = min(T, h.first_identified + int(r() * 15)) if r() < 0.5 else h.first_visit
     stop = start + 120 + int(r() * 380) if r() < 0.15 else None
@@ -55,7 +55,7 @@ def treatment(h: History) -> None:
         return
     indicated = _indicated(h, decided)
     u = r()
-    if u < (0.55 if indicated else 0.12):
+    if u < (0.9 if indicated else 0.15):
         severe = (len(h.presentation_levels) >= 3 or 3 in h.grades.values() or bool(h.repeats))
         drug = _choose_drug(h, severe, window_end < T)
         if drug == "teriparatide" and window_end == T and r() < 0.35:
@@ -63,7 +63,7 @@ def treatment(h: History) -> None:
             if near_end >= earliest:
                 decided = near_end
         _course(h, drug, decided, window_end)
-    elif u < (0.82 if indicated else 0.72):
+    elif u < (0.97 if indicated else 0.75):
         h.decisions.append((decided, "conservative", None, None, decided + 180 + int(r() * 220)))
 
 
@@ -108,7 +108,7 @@ def _prepare_start(h: History, drug: str, decided: int) -> str | None:
             method, effective = one_of(r, EFFECTIVE_CONTRACEPTION)
             h.contraception.append((decided, method, effective))
     reasons = []
-    if drug == "denosumab":
+    if drug == "denosumab" and "postmenopausal" not in h.history:   # DMAB-2
         reasons.append("Agreed that a bisphosphonate will follow denosumab; "
                        "discussed what that means for a later pregnancy.")
     if drug in codes.BISPHOSPHONATES and h.plan != "no":

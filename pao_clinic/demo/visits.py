@@ -28,7 +28,7 @@ _RISK_SHARES = (
     ("hyperemesis", 0.10), ("malabsorption", 0.03), ("restrictive_diet", 0.05),
     ("eating_disorder", 0.03), ("low_bmi", 0.06), ("amenorrhoea", 0.03),
     ("renal_stones_hypercalciuria", 0.01), ("progestogen_only_contraception", 0.06),
-    ("heparin", 0.07), ("thyroid_hormone", 0.04), ("corticosteroids", 0.03),
+    ("heparin", 0.30), ("thyroid_hormone", 0.04), ("corticosteroids", 0.30),
     ("cancer_treatment", 0.01),
 )
 
