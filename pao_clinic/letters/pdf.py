@@ -1,0 +1,418 @@
+"""A `LetterContent` as PDF bytes, with reportlab platypus.
+
+BaseDocTemplate -> two PageTemplates (the first page carries the letterhead) -> Frames
+-> Flowables.  Every page has her name, date of birth and NHS number in a header and
+"Page N of M" in the footer (a canvas that keeps its pages until it knows how many
+there are); tables break across pages with their header row repeated; drafts carry a
+DRAFT watermark.  All text is set in DejaVu Sans (shipped in resources/fonts with its
+licence), so every Latin, Latin Extended and Vietnamese name prints and extracts as
+written.  User text is escaped: Paragraph parses markup.
+
+The same content renders to the same bytes (reportlab's invariant mode: fixed dates
+and document id), so an issued letter can be checked against a reprint.
+"""
+
+from __future__ import annotations
+
+import atexit
+import unicodedata
+from contextlib import ExitStack
+from importlib import resources as _resources
+from io import BytesIO
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate, CondPageBreak, Frame, KeepTogether, NextPageTemplate, PageTemplate, Paragraph, Spacer,
+    Table as PdfTable, TableStyle,
+)
+from reportlab.lib.fonts import addMapping
+
+from pao_clinic.letters.content import LetterContent, Recipient, Table
+from pao_clinic.letters.templates import NOT_RECORDED, Block
+from pao_clinic.record.dates import written_date
+
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+FONT_FILES = {FONT: "fonts/DejaVuSans.ttf", FONT_BOLD: "fonts/DejaVuSans-Bold.ttf"}
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 18 * mm
+HEADER_HEIGHT = 9 * mm          # the band with her identifiers, on every page
+LETTERHEAD_HEIGHT = 30 * mm     # first page only
+FOOTER_HEIGHT = 10 * mm
+FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
+
+INK = colors.HexColor("#1d2b36")
+ACCENT = colors.HexColor("#0f6b74")
+MUTED = colors.HexColor("#5b6770")
+RULE = colors.HexColor("#c9d3d8")
+BAND = colors.HexColor("#eef3f5")
+URGENT = colors.HexColor("#b3261e")
+STALE = colors.HexColor("#8a4b00")
+
+_extracted = ExitStack()
+atexit.register(_extracted.close)
+_fonts_ready = False
+
+
+def _resource_path(name: str) -> Path:
+    """A file of the `resources` package on disk (extracted once if the package is zipped)."""
+    traversable = _resources.files("resources").joinpath(*name.split("/"))
+    if not traversable.is_file():
+        raise FileNotFoundError(f"resource '{name}' is not in the resources package")
+    return _extracted.enter_context(_resources.as_file(traversable))
+
+
+def register_fonts() -> None:
+    """Register DejaVu Sans (regular and bold) with reportlab, once per process."""
+    global _fonts_ready
+    if _fonts_ready:
+        return
+    for name, file_name in FONT_FILES.items():
+        pdfmetrics.registerFont(TTFont(name, str(_resource_path(file_name))))
+    for bold, italic, face in ((0, 0, FONT), (1, 0, FONT_BOLD), (0, 1, FONT), (1, 1, FONT_BOLD)):
+        addMapping(FONT, bold, italic, face)
+    _fonts_ready = True
+
+
+def _text(value: str) -> str:
+    """User text made safe for a Paragraph: composed Unicode, markup escaped, newlines kept."""
+    return escape(unicodedata.normalize("NFC", value)).replace("\n", "<br/>")
+
+
+def _plain(value: str) -> str:
+    return unicodedata.normalize("NFC", value)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9.2, leading=12.2, textColor=INK, spaceAfter=4)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10.2, spaceAfter=0),
+        "muted": ParagraphStyle("muted", parent=base, fontSize=8, leading=10.2, textColor=MUTED, spaceAfter=2),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=7.8, leading=9.6, spaceAfter=0),
+        "cell_head": ParagraphStyle("cell_head", parent=base, fontName=FONT_BOLD, fontSize=7.8, leading=9.6,
+                                    spaceAfter=0),
+        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=13.5, leading=17,
+                                spaceBefore=6, spaceAfter=6),
+        "heading": ParagraphStyle("heading", parent=base, fontName=FONT_BOLD, fontSize=10.2, leading=13,
+                                  textColor=ACCENT, spaceBefore=9, spaceAfter=3, keepWithNext=1),
+        "subheading": ParagraphStyle("subheading", parent=base, fontName=FONT_BOLD, fontSize=9, leading=12,
+                                     spaceBefore=5, spaceAfter=2, keepWithNext=1),
+        "bullet": ParagraphStyle("bullet", parent=base, leftIndent=11, bulletIndent=2, spaceAfter=2.5),
+        "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT, spaceAfter=0),
+        "banner": ParagraphStyle("banner", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=13,
+                                 textColor=colors.white, spaceAfter=0),
+    }
+
+
+# --- page decoration ------------------------------------------------------------------
+
+def _draw_header(canvas: Canvas, content: LetterContent, draft: bool) -> None:
+    top = PAGE_HEIGHT - MARGIN + 4 * mm
+    canvas.saveState()
+    canvas.setFillColor(BAND)
+    canvas.setStrokeColor(RULE)
+    canvas.rect(MARGIN, top - HEADER_HEIGHT, FRAME_WIDTH, HEADER_HEIGHT, stroke=1, fill=1)
+    canvas.setFillColor(INK)
+    canvas.setFont(FONT_BOLD, 8.6)
+    canvas.drawString(MARGIN + 3 * mm, top - 5.8 * mm, _plain(content.identifier_line))
+    canvas.restoreState()
+
+
+def _draw_letterhead(canvas: Canvas, content: LetterContent) -> None:
+    head = content.letterhead
+    top = PAGE_HEIGHT - MARGIN - HEADER_HEIGHT + 1 * mm
+    canvas.saveState()
+    if head.logo_path and Path(head.logo_path).is_file():
+        canvas.drawImage(head.logo_path, MARGIN, top - 24 * mm, width=40 * mm, height=22 * mm,
+                         preserveAspectRatio=True, anchor="sw", mask="auto")
+    right = MARGIN + FRAME_WIDTH
+    y = top - 6 * mm
+    canvas.setFillColor(ACCENT)
+    canvas.setFont(FONT_BOLD, 12.5)
+    canvas.drawRightString(right, y, _plain(head.name))
+    canvas.setFillColor(INK)
+    canvas.setFont(FONT, 8)
+    lines = (head.address or "").splitlines() + [
+        f"Telephone {head.phone}" if head.phone else "", head.email or ""]
+    for line in (line.strip() for line in lines):
+        if line:
+            y -= 3.6 * mm
+            canvas.drawRightString(right, y, _plain(line))
+    canvas.setStrokeColor(ACCENT)
+    canvas.setLineWidth(1.2)
+    canvas.line(MARGIN, top - LETTERHEAD_HEIGHT + 2 * mm, right, top - LETTERHEAD_HEIGHT + 2 * mm)
+    canvas.restoreState()
+
+
+def _draw_watermark(canvas: Canvas) -> None:
+    canvas.saveState()
+    canvas.setFillColor(colors.Color(0.70, 0.15, 0.12, alpha=0.13))
+    canvas.setFont(FONT_BOLD, 120)
+    canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+    canvas.rotate(50)
+    canvas.drawCentredString(0, -40, "DRAFT")
+    canvas.restoreState()
+
+
+def _numbered_canvas(content: LetterContent, draft: bool) -> type[Canvas]:
+    """A canvas that holds its pages until saving, then writes the header and "Page N of M"."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._held_pages: list[dict] = []
+
+        def showPage(self):
+            self._held_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._held_pages)
+            for number, state in enumerate(self._held_pages, start=1):
+                self.__dict__.update(state)
+                _draw_header(self, content, draft)
+                self._draw_footer(number, total)
+                super().showPage()
+            super().save()
+
+        def _draw_footer(self, number: int, total: int) -> None:
+            self.saveState()
+            self.setStrokeColor(RULE)
+            self.line(MARGIN, MARGIN + 1 * mm, MARGIN + FRAME_WIDTH, MARGIN + 1 * mm)
+            self.setFillColor(MUTED)
+            self.setFont(FONT, 7.5)
+            left = f"{content.letterhead.name} | referral {content.referral_ref} | {written_date(content.letter_date)}"
+            self.drawString(MARGIN, MARGIN - 3 * mm, _plain(left))
+            self.setFont(FONT_BOLD, 7.5)
+            self.drawRightString(MARGIN + FRAME_WIDTH, MARGIN - 3 * mm, f"Page {number} of {total}")
+            if draft:
+                self.setFillColor(URGENT)
+                self.drawRightString(MARGIN + FRAME_WIDTH - 22 * mm, MARGIN - 3 * mm, "DRAFT: not issued")
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+# --- flowables ------------------------------------------------------------------------
+
+class _Letter:
+    def __init__(self, content: LetterContent):
+        self.content = content
+        self.s = _styles()
+
+    def p(self, text: str | None, style: str = "body") -> Paragraph:
+        if text is None or text == "":
+            return Paragraph(f'<font color="#{MUTED.hexval()[2:]}">{NOT_RECORDED}</font>', self.s[style])
+        return Paragraph(_text(text), self.s[style])
+
+    def heading(self, text: str) -> Paragraph:
+        return Paragraph(_text(text), self.s["heading"])
+
+    def lines(self, lines: tuple[str, ...], *, empty: str = "None recorded.") -> list:
+        if not lines:
+            return [self.p(empty, "muted")]
+        return [self.p(line) for line in lines]
+
+    def bullets(self, lines) -> list:
+        return [Paragraph(_text(line), self.s["bullet"], bulletText="\u2022") for line in lines]
+
+    def blocks(self, blocks: tuple[Block, ...]) -> list:
+        out = []
+        for block in blocks:
+            if block.kind == "bullet":
+                out += self.bullets([block.text])
+            else:
+                out.append(self.p(block.text))
+        return out
+
+    def key_values(self, pairs: list[tuple[str, str | None]]) -> PdfTable:
+        rows = [[Paragraph(_text(k), self.s["cell_head"]), self.p(v, "cell")] for k, v in pairs]
+        table = PdfTable(rows, colWidths=[34 * mm, FRAME_WIDTH - 34 * mm], hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
+        ]))
+        return table
+
+    def table(self, table: Table, widths: tuple[float, ...], *, empty: str) -> list:
+        if not table.rows:
+            return [self.p(empty, "muted")]
+        scale = FRAME_WIDTH / sum(widths)
+        data = [[Paragraph(_text(h), self.s["cell_head"]) for h in table.headers]]
+        for n, row in enumerate(table.rows):
+            cells = []
+            for value in row:
+                cell = self.p(value, "cell")
+                if n in table.stale_rows and value is not None:
+                    cell = Paragraph(f'<font color="#{STALE.hexval()[2:]}">{_text(value)}</font>', self.s["cell"])
+                cells.append(cell)
+            data.append(cells)
+        pdf_table = PdfTable(data, colWidths=[w * scale for w in widths], repeatRows=1, hAlign="LEFT")
+        style = [
+            ("BACKGROUND", (0, 0), (-1, 0), BAND),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ]
+        pdf_table.setStyle(TableStyle(style))
+        return [pdf_table, Spacer(1, 3)]
+
+    @staticmethod
+    def address_lines(recipient: Recipient) -> list[str | None]:
+        lines = [recipient.name, recipient.organisation] if recipient.organisation else [recipient.name]
+        return [line for line in lines if line] + (recipient.address.splitlines() if recipient.address else [None])
+
+    def address_block(self) -> PdfTable:
+        c = self.content
+        left = [self.p(line, "body" if line is not None else "small") for line in self.address_lines(c.recipient)]
+        for para in left:
+            para.style = ParagraphStyle("addr", parent=para.style, spaceAfter=0)
+        right = [
+            Paragraph(_text(f"Date: {written_date(c.letter_date)}"), self.s["right"]),
+            Paragraph(_text(f"Our reference: {c.referral_ref}"), self.s["right"]),
+            Paragraph(_text(f"Hospital no.: {c.hospital_number or NOT_RECORDED}"), self.s["right"]),
+        ]
+        table = PdfTable([[left, right]], colWidths=[FRAME_WIDTH * 0.6, FRAME_WIDTH * 0.4], hAlign="LEFT")
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                   ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+        return table
+
+    def urgency_banner(self) -> PdfTable:
+        urgent = self.content.urgency == "urgent"
+        kind = "letter" if self.content.specialty == "gp" else "referral"
+        text = f"URGENT {kind.upper()}" if urgent else f"Routine {kind}"
+        banner = PdfTable([[Paragraph(_text(text), self.s["banner"])]], colWidths=[FRAME_WIDTH], hAlign="LEFT")
+        banner.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, -1), URGENT if urgent else ACCENT),
+            ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ("LEFTPADDING", (0, 0), (-1, -1), 6),
+        ]))
+        return banner
+
+    def story(self) -> list:
+        c = self.content
+        story: list = [NextPageTemplate("later"), self.address_block(), Spacer(1, 6), self.urgency_banner(),
+                       Paragraph(_text(c.title), self.s["title"])]
+        if c.replaces:
+            story.append(self.p(f"This letter replaces {c.replaces}.", "subheading"))
+
+        story += [self.heading("Patient"), self.key_values([
+            ("Name", c.patient_heading),
+            ("Date of birth", f"{c.date_of_birth} (age {c.age})"),
+            ("NHS number", c.nhs_number),
+            ("Hospital number", c.hospital_number),
+            ("Address", c.patient_address),
+            ("Telephone", c.patient_phone),
+            ("Email", c.patient_email),
+        ])]
+        story += [self.heading("GP practice"), self.key_values([
+            ("GP", c.gp_name), ("Practice", c.gp_practice), ("Address", c.gp_address)])]
+        story += [self.heading("Referrer"), self.key_values([
+            ("Name", c.referrer_name), ("Role", c.referrer_role), ("Clinic", c.referrer_clinic),
+            ("Contact", c.referrer_contact)])]
+
+        salutation = c.recipient.name or "Colleague"
+        story += [self.heading("Reason for referral"),
+                  self.p(f"Urgency: {c.urgency}", "subheading"),
+                  self.p(c.reason),
+                  self.p(f"Dear {salutation},")]
+        story += self.blocks(c.opening)
+
+        story += [self.heading("Clinical summary")] + self.lines(c.clinical_summary)
+        story += [Paragraph("Pregnancies", self.s["subheading"])]
+        story += self.table(c.pregnancies, (18, 22, 22, 26, 22), empty="No pregnancy is recorded.")
+
+        story += [CondPageBreak(40 * mm), self.heading("Investigation results"),
+                  Paragraph("Fractures", self.s["subheading"])]
+        story += self.table(c.fractures, (20, 20, 16, 15, 17, 30), empty="No fracture is recorded.")
+        story += [Paragraph("DEXA (Z-score first)", self.s["subheading"])]
+        story += self.table(c.dexa, (17, 17, 11, 26, 11, 12, 40), empty="No DEXA scan is recorded.")
+        story += [self.p(note, "muted") for note in c.dexa_notes]
+        story += [Paragraph("Blood results", self.s["subheading"])]
+        story += self.table(c.bloods, (45, 25, 35), empty="No blood result is recorded.")
+        if c.stale_results:
+            story.append(self.p(f"Results marked with their date are older than {c.results_window_days} days: "
+                                "please repeat them if they matter to your decision.", "muted"))
+
+        story += [self.heading("Medications")]
+        story += self.table(c.medications, (30, 28, 18, 18, 12), empty="No medicine is recorded.")
+        story += [self.heading("Breastfeeding")] + self.lines(c.breastfeeding)
+        if c.medication_check is not None:
+            story += [self.heading("Medication check")] + self.lines(c.medication_check)
+        story += [self.heading("Risk factors")] + (self.bullets(c.risk_factors) if c.risk_factors
+                                                    else [self.p("None recorded.", "muted")])
+        story += [self.heading("Safety alerts")] + (self.bullets(c.safety_alerts) if c.safety_alerts
+                                                     else [self.p("None recorded.", "muted")])
+
+        story += [self.heading("Plan and requested actions")]
+        if c.decisions:
+            story += [Paragraph("Treatment decisions", self.s["subheading"])] + self.bullets(c.decisions)
+        story += [Paragraph("We ask you to", self.s["subheading"])] + self.blocks(c.requests)
+
+        story.append(KeepTogether([
+            Spacer(1, 8), self.p("Yours sincerely,"), Spacer(1, 14),
+            Paragraph(_text(c.referrer_name), ParagraphStyle("sig", parent=self.s["body"], fontName=FONT_BOLD,
+                                                              spaceAfter=0)),
+            self.p(f"{c.referrer_role}, {c.referrer_clinic}"),
+        ]))
+        distribution = [("To", self._one_line(c.recipient))]
+        distribution += [("Copy to", self._one_line(copy)) for copy in c.copies]
+        story.append(KeepTogether([self.heading("Distribution"), self.key_values(distribution)]))
+        return story
+
+    @staticmethod
+    def _one_line(recipient: Recipient) -> str:
+        who = {"GP": "GP: ", "patient": "Patient: ", "specialty": ""}.get(recipient.role, "")
+        parts = [recipient.name, recipient.organisation]
+        address = recipient.address.replace("\n", ", ") if recipient.address else f"address {NOT_RECORDED}"
+        return who + ", ".join(p for p in parts if p) + f", {address}"
+
+
+def render_letter_pdf(content: LetterContent, *, draft: bool) -> bytes:
+    """The letter as PDF bytes; the same content and `draft` give the same bytes."""
+    register_fonts()
+    buffer = BytesIO()
+    first_top = PAGE_HEIGHT - MARGIN - HEADER_HEIGHT - LETTERHEAD_HEIGHT + 4 * mm
+    later_top = PAGE_HEIGHT - MARGIN - HEADER_HEIGHT + 1 * mm
+    bottom = MARGIN + FOOTER_HEIGHT - 4 * mm
+    first = Frame(MARGIN, bottom, FRAME_WIDTH, first_top - bottom, id="first", leftPadding=0, rightPadding=0,
+                  topPadding=0, bottomPadding=0)
+    later = Frame(MARGIN, bottom, FRAME_WIDTH, later_top - bottom, id="later", leftPadding=0, rightPadding=0,
+                  topPadding=0, bottomPadding=0)
+
+    def on_first(canvas, doc):
+        if draft:
+            _draw_watermark(canvas)
+        _draw_letterhead(canvas, content)
+
+    def on_later(canvas, doc):
+        if draft:
+            _draw_watermark(canvas)
+
+    doc = BaseDocTemplate(
+        buffer, pagesize=A4, invariant=1, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+        bottomMargin=MARGIN, title=_plain(f"{content.title}: {content.patient_heading}"),
+        author=_plain(content.referrer_name), subject=_plain(f"Referral {content.referral_ref}"),
+        creator="PAO Clinic", producer="PAO Clinic (reportlab)", initialFontName=FONT,
+    )
+    doc.addPageTemplates([PageTemplate("first", [first], onPage=on_first),
+                          PageTemplate("later", [later], onPage=on_later)])
+    doc.build(_Letter(content).story(), canvasmaker=_numbered_canvas(content, draft))
+    return buffer.getvalue()
