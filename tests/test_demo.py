@@ -1,7 +1,14 @@
-"""The synthetic caseload: deterministic, valid, and shaped like the clinic's patients."""
+"""The synthetic caseload: deterministic, valid, and shaped like the women PAO services see.
+
+Clinical facts (lactation, fragility and repeat fractures, missing work-up, worklist
+tasks, the verdict on a start) come from the real medication gate, `pao_clinic.gate`.
+The shape checks hold the demo to the published cohorts cited in `pao_clinic.demo`
+(issue 6, section 8), within margins wide enough for 2,000 women of one seed.
+"""
 
 from __future__ import annotations
 
+import statistics
 import unicodedata
 from collections import Counter
 from dataclasses import replace
@@ -9,11 +16,14 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from pao_clinic import gate
+from pao_clinic.clinic_settings import DEFAULT_SETTINGS
+from pao_clinic.demo import MAX_PATIENTS, demo_caseload
+from pao_clinic.gate.facts import WORKUP_TESTS
 from pao_clinic.record import codes
-from pao_clinic.demo import demo_caseload
 from pao_clinic.record.nhs_number import nhs_number_problem
 
-TODAY = date(2026, 11, 22)
+TODAY = date(2026, 11, 22)   # a fixed day passed as `today`, so the caseload is the same on any run
 
 
 @pytest.fixture(scope="module")
@@ -26,118 +36,264 @@ def _share(hits: int, total: int) -> float:
     return hits / total
 
 
-# --- clinical facts as medication-gate.md defines them (on `day`) -------------------------
-
-def _fragility(patient, day):
-    return [f for f in patient.fractures if f.identified_on <= day and f.trauma != "high"]
-
-
-def _site(fracture):
-    if fracture.site in codes.VERTEBRAL_LEVELS:
-        return fracture.site
-    if fracture.site == "other":
-        return ("other", fracture.ref)
-    return (fracture.site, fracture.side)
+def _first_fracture(patient):
+    """Her index fracture (the gate's first fragility fracture) on TODAY."""
+    return gate.fragility_fractures(patient, TODAY)[0]
 
 
-def _repeat_fractures(patient, day):
-    fractures = _fragility(patient, day)
-    if not fractures:
-        return []
-    index = min(f.identified_on for f in fractures)
-    repeats = []
-    for f in fractures:
-        if f.identified_on <= index + timedelta(days=14):
+def _presenting_pregnancy(patient):
+    first = _first_fracture(patient)
+    return next(p for p in patient.pregnancies if p.ref == first.pregnancy)
+
+
+# Longest a pregnancy with this outcome is carried, to date its start from its end (or due date).
+_DAYS_CARRIED = {"live_birth": 280, "stillbirth": 280, "ongoing": 280, "miscarriage": 98, "termination": 98}
+
+
+def _begun_by(pregnancy, day) -> bool:
+    end = pregnancy.ended_on or pregnancy.due_date
+    return end is None or end - timedelta(days=_DAYS_CARRIED[pregnancy.outcome]) <= day
+
+
+def _as_known_on(patient, day):
+    """The record as the clinic knew it on `day`, before that day's course began.
+
+    A pregnancy not yet begun does not exist; one begun and not ended is ongoing (so the
+    gate sees her pregnant); medicines and decisions from `day` on are not there yet.
+    """
+    begun = tuple(
+        p if p.ended_on is None or p.ended_on <= day else replace(p, outcome="ongoing", ended_on=None,
+                                                                   delivery_mode=None)
+        for p in patient.pregnancies if _begun_by(p, day)
+    )
+    ended = {p.ref for p in begun if p.ended_on is not None}
+    return replace(
+        patient,
+        pregnancies=begun,
+        breastfeeding=tuple(f for f in patient.breastfeeding if f.pregnancy in ended),
+        medications=tuple(m for m in patient.medications if m.started_on < day),
+        decisions=tuple(d for d in patient.decisions if d.decided_on < day),
+    )
+
+
+# --- the shape of the published cohorts (issue 6, section 8) -----------------------------
+
+def test_age_at_presentation_is_about_32(caseload):
+    ages = [(_presenting_pregnancy(p).ended_on - p.date_of_birth).days / 365.25 for p in caseload]
+    assert 31.0 <= statistics.mean(ages) <= 33.5
+
+
+def test_most_present_in_their_first_pregnancy(caseload):
+    first = sum(_presenting_pregnancy(p).number == 1 for p in caseload)
+    assert 0.71 <= _share(first, len(caseload)) <= 0.86
+
+
+def test_vertebral_fractures_per_woman_and_women_with_five_or_more(caseload):
+    counts = [len({f.site for f in gate.fragility_fractures(p, TODAY) if f.site in codes.VERTEBRAL_LEVELS})
+              for p in caseload]
+    counts = [n for n in counts if n]
+    assert _share(len(counts), len(caseload)) > 0.9            # a few present with a pelvic or hip fracture
+    assert 3.3 <= statistics.mean(counts) <= 4.7
+    assert 0.40 <= _share(sum(n >= 5 for n in counts), len(counts)) <= 0.56
+
+
+def test_t11_to_l2_are_the_levels_most_often_hit(caseload):
+    levels = Counter(f.site for p in caseload for f in gate.fragility_fractures(p, TODAY)
+                     if f.site in codes.VERTEBRAL_LEVELS)
+    assert {level for level, _ in levels.most_common(4)} == {"t11", "t12", "l1", "l2"}
+
+
+def test_fractures_found_from_the_third_trimester_to_two_months_postpartum(caseload):
+    days_from_delivery = [(_first_fracture(p).identified_on - _presenting_pregnancy(p).ended_on).days
+                          for p in caseload]
+    third_trimester_to_two_months = sum(-13 * 7 <= d <= 61 for d in days_from_delivery)
+    assert 0.83 <= _share(third_trimester_to_two_months, len(caseload)) <= 0.93
+    assert 0.11 <= _share(sum(d < 0 for d in days_from_delivery), len(caseload)) <= 0.19
+    assert any(d > 61 for d in days_from_delivery)             # some are found later
+
+
+def test_most_are_breastfeeding_when_the_fractures_are_found(caseload):
+    statuses = Counter(gate.lactation_status_on(p, _first_fracture(p).identified_on) for p in caseload)
+    assert 0.72 <= _share(statuses["breastfeeding"], len(caseload)) <= 0.83
+
+
+def test_lumbar_spine_z_about_minus_3_3_at_the_first_dexa(caseload):
+    z_scores, t_scores = [], []
+    for patient in caseload:
+        if not patient.dexa:
             continue
-        earlier = [g for g in fractures if g.identified_on < f.identified_on and _site(g) == _site(f)]
-        if not earlier or (f.site in codes.VERTEBRAL_LEVELS
-                           and all(f.genant_grade > g.genant_grade for g in earlier)):
-            repeats.append(f)
-    return repeats
+        first_day = min(s.scanned_on for s in patient.dexa)
+        for scan in patient.dexa:
+            if scan.scanned_on == first_day and scan.site == "lumbar_spine":
+                if scan.z_score is not None:
+                    z_scores.append(scan.z_score)
+                if scan.t_score is not None:
+                    t_scores.append(scan.t_score)
+    assert len(z_scores) > 0.8 * len(caseload)
+    assert -3.6 <= statistics.mean(z_scores) <= -3.0
+    assert -3.7 <= statistics.mean(t_scores) <= -3.1
+    assert min(z_scores) < -4.5 and max(z_scores) > -2.0        # a spread, not one value
 
 
-def _breastfeeding_entries(patient, day):
-    return [f for f in patient.breastfeeding
-            if f.breastfed and f.started_on <= day and (f.stopped_on is None or f.stopped_on >= day)]
+def test_heparin_and_corticosteroids_as_often_as_in_the_cohorts(caseload):
+    risks = Counter(code for p in caseload for code in p.risk_factors)
+    assert 0.20 <= _share(risks["heparin"], len(caseload)) <= 0.50
+    assert 0.25 <= _share(risks["corticosteroids"], len(caseload)) <= 0.37
 
 
-def _most_recent_birth(patient, day):
-    births = [p for p in patient.pregnancies
-              if p.outcome in codes.BIRTH_OUTCOMES and p.ended_on is not None and p.ended_on <= day]
-    return max(births, key=lambda p: p.ended_on) if births else None
+def _first_vitamin_d(patient):
+    results = [b for b in patient.bloods if b.test == "vitamin_d_25oh"]
+    return min(results, key=lambda b: b.taken_on) if results else None
 
 
-def _lactation(patient, day):
-    if _breastfeeding_entries(patient, day):
-        return "breastfeeding"
-    birth = _most_recent_birth(patient, day)
-    if birth is None:
-        return "not_applicable"
-    entry = next((f for f in patient.breastfeeding if f.pregnancy == birth.ref), None)
-    if entry is None:
-        return "unknown"
-    return "ceased" if entry.breastfed else "not_breastfed"
+def test_vitamin_d_deficiency_is_coded_exactly_when_her_first_result_is_low(caseload):
+    low_limit = DEFAULT_SETTINGS.vitamin_d_low_nmol_l
+    with_result = low = 0
+    for patient in caseload:
+        first = _first_vitamin_d(patient)
+        coded = "vitamin_d_deficiency" in patient.risk_factors
+        if first is None:
+            assert not coded, patient.ref
+            continue
+        with_result += 1
+        low += first.value < low_limit
+        assert coded == (first.value < low_limit), (patient.ref, first)
+    assert 0.33 <= _share(low, with_result) <= 0.47
 
 
-_WORKUP_NEEDS = (("adjusted_calcium",), ("phosphate",), ("alkaline_phosphatase",), ("creatinine", "egfr"),
-                 ("vitamin_d_25oh",), ("pth",), ("tsh",), ("full_blood_count",))
+def test_most_women_followed_two_years_are_given_teriparatide_or_a_bisphosphonate(caseload):
+    bone_drugs = codes.BISPHOSPHONATES | {"teriparatide"}
+    followed = [p for p in caseload if _first_fracture(p).identified_on <= TODAY - timedelta(days=730)]
+    assert len(followed) > 300
+    treated = sum(any(m.drug in bone_drugs for m in p.medications) for p in followed)
+    assert 0.67 <= _share(treated, len(followed)) <= 0.84
 
 
-def _worklist_codes(patient, day):
-    """The worklist task codes medication-gate.md raises for this patient on `day`."""
-    found = set()
-    lactation = _lactation(patient, day)
-    fragility = _fragility(patient, day)
-    decisions = [d.decided_on for d in patient.decisions if d.decided_on <= day]
-    if lactation == "unknown":
-        found.add("LACTATION-UNKNOWN")
-    if any(f.planned_stop_on is not None and f.planned_stop_on < day for f in _breastfeeding_entries(patient, day)):
-        found.add("FEEDING-CHECK")
-    if lactation in ("ceased", "not_breastfed") and fragility:
-        birth = _most_recent_birth(patient, day)
-        entry = next(f for f in patient.breastfeeding if f.pregnancy == birth.ref)
-        since = entry.stopped_on if lactation == "ceased" else birth.ended_on
-        if not any(d > since for d in decisions):
-            found.add("DECISION-DUE")
-    latest_decision = max(decisions, default=None)
-    if any(latest_decision is None or f.identified_on > latest_decision for f in _repeat_fractures(patient, day)):
-        found.add("REPEAT-FRACTURE")
-    scans = [s.scanned_on for s in patient.dexa if s.scanned_on <= day]
-    if fragility and (not scans or max(scans) < day - timedelta(days=365)):
-        found.add("DEXA-DUE")
-    for ref in patient.referrals:
-        limit = 14 if ref.urgency == "urgent" else 42
-        if ref.status == "sent" and ref.sent_on < day - timedelta(days=limit):
-            found.add("REFERRAL-OVERDUE")
-        if ref.status == "draft" and ref.created_on < day - timedelta(days=7):
-            found.add("REFERRAL-UNSENT")
-    screens = [e for e in patient.epds if e.assessed_on <= day]
-    if screens:
-        latest = max(screens, key=lambda e: e.assessed_on)
-        if latest.self_harm_item > 0 or latest.score >= 13:
-            if not any(r.specialty == "mental_health" and r.status not in ("declined", "cancelled")
-                       and r.created_on >= latest.assessed_on for r in patient.referrals):
-                found.add("MOOD")
-    if fragility:
-        index = min(f.identified_on for f in fragility)
-        taken = {b.test for b in patient.bloods if index <= b.taken_on <= day}
-        if any(not taken.intersection(tests) for tests in _WORKUP_NEEDS):
-            found.add("WORKUP")
-    doses = [m.started_on for m in patient.medications if m.drug == "denosumab" and m.started_on <= day]
-    if doses:
-        last = max(doses)
-        bisphosphonates = [m.started_on for m in patient.medications
-                           if m.drug in codes.BISPHOSPHONATES and m.started_on <= day]
-        if all(last >= s for s in bisphosphonates) and last <= day - timedelta(days=167):
-            found.add("DMAB-DUE")
-    anabolic = [m for m in patient.medications if m.drug in codes.PTH_ANALOGUES and m.started_on <= day]
-    used = sum((min(m.stopped_on or day, day) - m.started_on).days + 1 for m in anabolic)
-    if used >= 640 and any(m.stopped_on is None or m.stopped_on >= day for m in anabolic):
-        found.add("PTH-LIMIT")
-    heights = [h.cm for h in sorted(patient.heights, key=lambda h: h.measured_on) if h.measured_on <= day]
-    if len(heights) >= 2 and (heights[-1] <= heights[-2] - 2 or heights[-1] <= heights[0] - 4):
-        found.add("HEIGHT-LOSS")
-    return found
+# --- the clinic's experience ----------------------------------------------------------------
+
+def test_vertebral_fractures_are_mostly_t10_to_l3(caseload):
+    middle = codes.VERTEBRAL_LEVELS[codes.VERTEBRAL_LEVELS.index("t10"):codes.VERTEBRAL_LEVELS.index("l3") + 1]
+    levels = [f.site for p in caseload for f in p.fractures if f.site in codes.VERTEBRAL_LEVELS]
+    assert _share(sum(level in middle for level in levels), len(levels)) > 0.5
+    grades = Counter(f.genant_grade for p in caseload for f in p.fractures if f.site in codes.VERTEBRAL_LEVELS)
+    assert grades[1] + grades[2] > grades[3] > 0
+    others = Counter(f.site for p in caseload for f in p.fractures if f.site not in codes.VERTEBRAL_LEVELS)
+    assert others["sacrum"] and others["pelvis"] and others["hip"]
+    assert any(f.trauma == "high" for p in caseload for f in p.fractures)      # an old injury, not fragility
+
+
+def test_lactation_takes_every_shape_on_today(caseload):
+    lactation = Counter(gate.lactation_status_on(p, TODAY) for p in caseload)
+    assert _share(lactation["breastfeeding"], len(caseload)) >= 0.15
+    assert lactation["ceased"] and lactation["not_breastfed"] and lactation["unknown"]
+    pregnant_now = sum(any(p.outcome == "ongoing" for p in patient.pregnancies) for patient in caseload)
+    assert 0 < pregnant_now < len(caseload) / 10
+
+
+def test_some_women_fracture_again(caseload):
+    repeats = [gate.repeat_fractures(p, TODAY) for p in caseload]
+    assert _share(sum(bool(r) for r in repeats), len(caseload)) >= 0.05
+    progressions = sum(
+        any(g.site == f.site and g.identified_on < f.identified_on for g in p.fractures)
+        for p, found in zip(caseload, repeats) for f in found
+    )
+    assert progressions > 0
+
+
+def test_dexa_reports_spine_and_hip_with_plausible_densities(caseload):
+    spine = [s.bmd for p in caseload for s in p.dexa if s.site == "lumbar_spine" and s.bmd is not None]
+    assert _share(sum(0.45 <= b <= 1.05 for b in spine), len(spine)) > 0.95
+    assert statistics.mean(spine) < 0.85                     # low for young women
+    serial = sum(len({s.scanned_on for s in p.dexa}) > 1 for p in caseload)
+    assert serial > 0
+    assert any(s.z_score is None for p in caseload for s in p.dexa)      # T-scores only, sometimes
+    assert any(s.t_score is None for p in caseload for s in p.dexa)
+    for patient in caseload:
+        for scanned_on in {s.scanned_on for s in patient.dexa}:
+            sites = {s.site for s in patient.dexa if s.scanned_on == scanned_on}
+            assert {"lumbar_spine", "total_hip"} <= sites, (patient.ref, scanned_on)
+
+
+def test_bloods_use_the_exact_units_and_some_are_low_or_missing(caseload):
+    bloods = [b for p in caseload for b in p.bloods]
+    assert {b.test for b in bloods} >= {test for _, tests in WORKUP_TESTS for test in tests}
+    for blood in bloods:
+        assert blood.unit == codes.BLOOD_TEST_UNITS[blood.test]
+    assert any(b.test == "adjusted_calcium" and b.value < DEFAULT_SETTINGS.calcium_low_mmol_l for b in bloods)
+    incomplete = [p for p in caseload if gate.missing_workup(p, TODAY)]
+    assert 0 < len(incomplete) < len(caseload) / 4
+    assert all("WORKUP" in {t.code for t in gate.patient_tasks(p, TODAY)} for p in incomplete)
+
+
+def test_osteoporosis_drugs_only_when_neither_pregnant_nor_breastfeeding(caseload):
+    drugs = Counter()
+    for patient in caseload:
+        for med in patient.medications:
+            drugs[med.drug] += 1
+            if med.drug not in codes.OSTEOPOROSIS_DRUGS:
+                continue
+            where = (patient.ref, med.drug, med.started_on)
+            assert not gate.is_breastfeeding_on(patient, med.started_on), where
+            assert gate.lactation_status_on(patient, med.started_on) != "unknown", where
+            assert not gate.is_pregnant_on(_as_known_on(patient, med.started_on), med.started_on), where
+            assert any(d.plan == "start" and d.drug == med.drug and d.decided_on <= med.started_on
+                       for d in patient.decisions), where
+            if med.drug in ("denosumab", "zoledronate"):
+                assert med.stopped_on == med.started_on, where
+    assert drugs.most_common(1)[0][0] == "calcium_vitamin_d"
+    for drug in ("alendronate", "risedronate", "zoledronate", "denosumab", "teriparatide"):
+        assert drugs[drug] > 0, drug
+
+
+def test_the_pregnancy_check_sees_a_later_pregnancy_once_it_has_begun(caseload):
+    """The check above can fail: a later baby's pregnancy is ongoing a month before she is born."""
+    patient, later = next((p, q) for p in caseload for q in p.pregnancies
+                          if q.outcome == "live_birth" and q.number > _presenting_pregnancy(p).number)
+    month_before, year_before = later.ended_on - timedelta(days=30), later.ended_on - timedelta(days=400)
+    assert gate.is_pregnant_on(_as_known_on(patient, month_before), month_before)
+    assert not gate.is_pregnant_on(_as_known_on(patient, year_before), year_before)
+
+
+def test_every_referral_status_and_specialty(caseload):
+    referrals = [r for p in caseload for r in p.referrals]
+    assert {r.status for r in referrals} == set(codes.REFERRAL_STATUSES)
+    assert {r.specialty for r in referrals} == set(codes.SPECIALTIES)
+    assert {r.urgency for r in referrals} == set(codes.URGENCIES)
+
+
+def test_decisions_epds_heights_contraception_and_dental_reviews(caseload):
+    plans = Counter(d.plan for p in caseload for d in p.decisions)
+    assert set(plans) == set(codes.DECISION_PLANS)
+    assert all(d.by.startswith(("Dr ", "Prof ")) for p in caseload for d in p.decisions)
+    assert any(d.override_reason for p in caseload for d in p.decisions)
+    screens = [e for p in caseload for e in p.epds]
+    assert any(e.score >= 13 for e in screens) and any(e.self_harm_item > 0 for e in screens)
+    assert all(e.self_harm_item <= e.score for e in screens)
+    assert any(p.heights for p in caseload)
+    assert any(c.effective for p in caseload for c in p.contraception)
+    assert any(not c.effective for p in caseload for c in p.contraception)
+    assert any(p.dental_reviews for p in caseload)
+
+
+def test_the_caseload_raises_every_worklist_task(caseload):
+    raised = {task.code for task in gate.worklist(caseload, TODAY)}
+    assert raised == set(gate.TASK_CODES), set(gate.TASK_CODES) - raised
+    assert any(not gate.patient_tasks(p, TODAY) for p in caseload)    # some need nothing today
+
+
+def test_start_decisions_are_ones_the_gate_accepts_on_their_day(caseload):
+    verdicts = Counter()
+    for patient in caseload:
+        for decision in patient.decisions:
+            if decision.plan != "start":
+                continue
+            result = gate.check_medication(_as_known_on(patient, decision.decided_on), decision.drug,
+                                           decision.decided_on)
+            verdicts[result.verdict] += 1
+            where = (patient.ref, decision.drug, decision.decided_on, result.rule_ids())
+            assert result.verdict != "blocked", where
+            assert (result.verdict == "needs_reason") == bool(decision.override_reason), where
+    assert verdicts["allowed"] and verdicts["needs_reason"]
 
 
 # --- determinism and size ------------------------------------------------------------------
@@ -178,9 +334,11 @@ def test_count_and_patient_refs(count):
     assert [p.ref for p in patients] == [f"pt{i:05d}" for i in range(1, count + 1)]
 
 
-def test_negative_count_is_refused():
+def test_negative_or_too_large_count_is_refused():
     with pytest.raises(ValueError):
         demo_caseload(-1, today=TODAY)
+    with pytest.raises(ValueError):
+        demo_caseload(MAX_PATIENTS + 1, today=TODAY)
 
 
 # --- identifiers and demographics ----------------------------------------------------------------
@@ -244,166 +402,6 @@ def test_ages_at_pregnancy_are_mostly_25_to_40(caseload):
             assert 12 <= age <= 60, (patient.ref, age)
             ages.append(age)
     assert _share(sum(25 <= a <= 40 for a in ages), len(ages)) > 0.75
-
-
-# --- clinical shape --------------------------------------------------------------------------
-
-def test_mostly_first_pregnancies(caseload):
-    presenting = []
-    for patient in caseload:
-        first = min(_fragility(patient, TODAY), key=lambda f: f.identified_on)
-        pregnancy = next(p for p in patient.pregnancies if p.ref == first.pregnancy)
-        presenting.append(pregnancy.number)
-    assert _share(presenting.count(1), len(presenting)) > 0.5
-
-
-def test_vertebral_fractures_are_mostly_t10_to_l3(caseload):
-    middle = codes.VERTEBRAL_LEVELS[codes.VERTEBRAL_LEVELS.index("t10"):codes.VERTEBRAL_LEVELS.index("l3") + 1]
-    levels = [f.site for p in caseload for f in p.fractures if f.site in codes.VERTEBRAL_LEVELS]
-    assert _share(sum(level in middle for level in levels), len(levels)) > 0.5
-    grades = Counter(f.genant_grade for p in caseload for f in p.fractures if f.site in codes.VERTEBRAL_LEVELS)
-    assert grades[1] + grades[2] > grades[3] > 0
-    others = Counter(f.site for p in caseload for f in p.fractures if f.site not in codes.VERTEBRAL_LEVELS)
-    assert others["sacrum"] and others["pelvis"] and others["hip"]
-
-
-def test_first_fractures_mostly_around_delivery(caseload):
-    near = 0
-    for patient in caseload:
-        first = min(f.identified_on for f in _fragility(patient, TODAY))
-        births = [p.ended_on for p in patient.pregnancies if p.outcome in codes.BIRTH_OUTCOMES]
-        if any(-91 <= (first - ended).days <= 84 for ended in births):
-            near += 1
-    assert _share(near, len(caseload)) > 0.5
-    in_pregnancy = sum(
-        any(f.identified_on < p.ended_on for f in patient.fractures if f.pregnancy == p.ref and p.ended_on)
-        for patient in caseload for p in patient.pregnancies
-    )
-    assert in_pregnancy > 0
-
-
-def test_lactation_takes_every_shape_on_today(caseload):
-    lactation = Counter(_lactation(p, TODAY) for p in caseload)
-    assert _share(lactation["breastfeeding"], len(caseload)) >= 0.25
-    assert lactation["ceased"] and lactation["not_breastfed"] and lactation["unknown"]
-    pregnant_now = sum(any(p.outcome == "ongoing" for p in patient.pregnancies) for patient in caseload)
-    assert 0 < pregnant_now < len(caseload) / 10
-
-
-def test_some_women_fracture_again(caseload):
-    repeats = [_repeat_fractures(p, TODAY) for p in caseload]
-    assert _share(sum(bool(r) for r in repeats), len(caseload)) >= 0.05
-    progressions = sum(
-        any(g.site == f.site and g.identified_on < f.identified_on for g in p.fractures)
-        for p, found in zip(caseload, repeats) for f in found
-    )
-    assert progressions > 0
-
-
-def test_z_scores_are_mostly_between_minus_3_5_and_minus_1_5(caseload):
-    z_scores = [s.z_score for p in caseload for s in p.dexa if s.z_score is not None]
-    assert _share(sum(-3.5 <= z <= -1.5 for z in z_scores), len(z_scores)) > 0.5
-    spine = [s.bmd for p in caseload for s in p.dexa if s.site == "lumbar_spine" and s.bmd is not None]
-    assert _share(sum(0.65 <= b <= 1.05 for b in spine), len(spine)) > 0.8
-    serial = sum(len({s.scanned_on for s in p.dexa}) > 1 for p in caseload)
-    assert serial > 0
-    for patient in caseload:
-        dates = Counter(s.scanned_on for s in patient.dexa)
-        for scanned_on in dates:
-            sites = {s.site for s in patient.dexa if s.scanned_on == scanned_on}
-            assert {"lumbar_spine", "total_hip"} <= sites
-
-
-def test_bloods_use_the_exact_units_and_some_are_low_or_missing(caseload):
-    bloods = [b for p in caseload for b in p.bloods]
-    assert {b.test for b in bloods} >= set(_test for needs in _WORKUP_NEEDS for _test in needs)
-    for blood in bloods:
-        assert blood.unit == codes.BLOOD_TEST_UNITS[blood.test]
-    assert any(b.test == "vitamin_d_25oh" and b.value < 50 for b in bloods)
-    assert sum("WORKUP" in _worklist_codes(p, TODAY) for p in caseload) > 0
-
-
-def test_osteoporosis_drugs_only_when_not_breastfeeding_or_pregnant(caseload):
-    drugs = Counter()
-    for patient in caseload:
-        for med in patient.medications:
-            drugs[med.drug] += 1
-            if med.drug in codes.OSTEOPOROSIS_DRUGS:
-                assert not _breastfeeding_entries(patient, med.started_on), patient.ref
-                assert _lactation(patient, med.started_on) != "unknown", patient.ref
-            if med.drug in ("denosumab", "zoledronate"):
-                assert med.stopped_on == med.started_on
-    assert drugs.most_common(1)[0][0] == "calcium_vitamin_d"
-    for drug in ("alendronate", "zoledronate", "denosumab", "teriparatide"):
-        assert drugs[drug] > 0, drug
-
-
-def test_every_referral_status_and_specialty(caseload):
-    referrals = [r for p in caseload for r in p.referrals]
-    assert {r.status for r in referrals} == set(codes.REFERRAL_STATUSES)
-    assert {r.specialty for r in referrals} == set(codes.SPECIALTIES)
-    assert {r.urgency for r in referrals} == set(codes.URGENCIES)
-
-
-def test_decisions_epds_heights_contraception_and_dental_reviews(caseload):
-    plans = Counter(d.plan for p in caseload for d in p.decisions)
-    assert set(plans) == set(codes.DECISION_PLANS)
-    assert all(d.by.startswith(("Dr ", "Prof ")) for p in caseload for d in p.decisions)
-    assert any(d.override_reason for p in caseload for d in p.decisions)
-    screens = [e for p in caseload for e in p.epds]
-    assert any(e.score >= 13 for e in screens) and any(e.self_harm_item > 0 for e in screens)
-    assert all(e.self_harm_item <= e.score for e in screens)
-    assert any(p.heights for p in caseload)
-    assert any(c.effective for p in caseload for c in p.contraception)
-    assert any(not c.effective for p in caseload for c in p.contraception)
-    assert any(p.dental_reviews for p in caseload)
-
-
-def test_the_caseload_raises_every_worklist_task(caseload):
-    raised = Counter()
-    for patient in caseload:
-        raised.update(_worklist_codes(patient, TODAY))
-    expected = {
-        "LACTATION-UNKNOWN", "FEEDING-CHECK", "DECISION-DUE", "REPEAT-FRACTURE", "DEXA-DUE",
-        "REFERRAL-OVERDUE", "REFERRAL-UNSENT", "MOOD", "WORKUP", "DMAB-DUE", "PTH-LIMIT", "HEIGHT-LOSS",
-    }
-    assert expected <= set(raised), expected - set(raised)
-    assert sum(not _worklist_codes(p, TODAY) for p in caseload) > 0  # some need nothing today
-
-
-def test_the_clinic_worklist_raises_every_task(caseload):
-    from pao_clinic.gate import TASK_CODES, patient_tasks
-
-    raised = {task.code for patient in caseload for task in patient_tasks(patient, TODAY)}
-    assert raised == set(TASK_CODES)
-
-
-def _as_known_on(patient, day):
-    """The record as it stood when a decision was made on `day` (before that day's course began)."""
-    ended = {p.ref for p in patient.pregnancies if p.ended_on is not None and p.ended_on <= day}
-    return replace(
-        patient,
-        pregnancies=tuple(p for p in patient.pregnancies if p.ref in ended),
-        breastfeeding=tuple(f for f in patient.breastfeeding if f.pregnancy in ended),
-        medications=tuple(m for m in patient.medications if m.started_on < day),
-        decisions=tuple(d for d in patient.decisions if d.decided_on < day),
-    )
-
-
-def test_start_decisions_are_ones_the_gate_accepts_on_their_day(caseload):
-    from pao_clinic.gate import check_medication
-
-    verdicts = Counter()
-    for patient in caseload:
-        for decision in patient.decisions:
-            if decision.plan != "start":
-                continue
-            result = check_medication(_as_known_on(patient, decision.decided_on), decision.drug, decision.decided_on)
-            verdicts[result.verdict] += 1
-            where = (patient.ref, decision.drug, decision.decided_on, result.rule_ids())
-            assert result.verdict != "blocked", where
-            assert (result.verdict == "needs_reason") == bool(decision.override_reason), where
-    assert verdicts["allowed"] and verdicts["needs_reason"]
 
 
 # --- the exchange-format rules ----------------------------------------------------------------
@@ -479,3 +477,11 @@ def test_the_validator_finds_no_problem_in_any_demo_record(seed):
         for patient in demo_caseload(50, seed=seed, today=today):
             problems = patient_record_problems(patient, today=today)
             assert problems == [], (patient.ref, [str(p) for p in problems])
+
+
+def test_the_validator_finds_no_problem_in_the_whole_caseload(caseload):
+    from pao_clinic.record.validation import patient_record_problems
+
+    for patient in caseload:
+        problems = patient_record_problems(patient, today=TODAY)
+        assert problems == [], (patient.ref, [str(p) for p in problems])
