@@ -168,3 +168,79 @@ def test_a_database_from_a_newer_version_is_refused_and_left_alone(empty_databas
     db = connect(parse_database_url(empty_database_url))
     assert schema_version(db) == CURRENT_SCHEMA_VERSION + 5
     db.close()
+
+
+# --- a database is created only when asked (create=True) ------------------------------
+
+def test_open_database_refuses_a_missing_sqlite_file_without_creating_anything(tmp_path):
+    from pao_clinic.services import open_clinic_database, user_count
+    from pao_clinic.storage.opening import NoDatabaseError
+
+    missing = tmp_path / "a" / "b" / "pao.sqlite"
+    with pytest.raises(NoDatabaseError, match=f"there is no PAO Clinic database at {missing}"):
+        open_database(f"sqlite:///{missing}")
+    with pytest.raises(NoDatabaseError):
+        open_clinic_database(f"sqlite:///{missing}")
+    assert list(tmp_path.iterdir()) == []
+    where = open_clinic_database(f"sqlite:///{missing}", create=True)
+    try:
+        assert where == f"SQLite {missing}" and user_count() == 0
+    finally:
+        close_database()
+    assert missing.exists()
+
+
+def test_a_database_file_removed_while_open_is_not_silently_made_again(tmp_path):
+    import os
+    import threading
+
+    from pao_clinic.services import user_count
+
+    file = tmp_path / "pao.sqlite"
+    open_database(f"sqlite:///{file}", create=True)
+    try:
+        for companion in (file, file.with_name(file.name + "-wal"), file.with_name(file.name + "-shm")):
+            if companion.exists():
+                os.remove(companion)
+        errors = []
+
+        def read_in_another_thread():  # peewee opens a new connection per thread
+            try:
+                user_count()
+            except Exception as exc:  # noqa: BLE001 (any error will do; a new file will not)
+                errors.append(exc)
+
+        worker = threading.Thread(target=read_in_another_thread)
+        worker.start()
+        worker.join()
+        assert errors and not file.exists()
+    finally:
+        close_database()
+
+
+def test_connect_makes_no_file_or_folder_unless_creating(tmp_path):
+    from pao_clinic.storage.connection import connect
+
+    location = parse_database_url(f"sqlite:///{tmp_path / 'new' / 'c.sqlite'}")
+    with pytest.raises(StorageError, match="there is no SQLite database file"):
+        connect(location)
+    assert list(tmp_path.iterdir()) == []
+    connect(location, create=True).close()
+    assert (tmp_path / "new" / "c.sqlite").is_file()
+
+
+def test_an_empty_file_is_no_database_until_created(tmp_path):
+    from pao_clinic.storage.opening import NoDatabaseError, database_is_missing
+
+    file = tmp_path / "c.sqlite"
+    file.touch()
+    url = f"sqlite:///{file}"
+    assert database_is_missing(url)
+    with pytest.raises(NoDatabaseError):
+        open_database(url)
+    assert file.stat().st_size == 0
+    open_database(url, create=True)
+    close_database()
+    assert not database_is_missing(url)
+    open_database(url)  # and now it opens without asking to create
+    close_database()
