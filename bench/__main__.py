@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     folder = tempfile.mkdtemp(prefix="pao-bench-")
     url = args.database or f"sqlite:///{os.path.join(folder, 'bench.sqlite')}"
     print(f"PAO Clinic benchmark: {args.patients} patients on {url}")
-    open_database(url)
+    open_database(url, create=True)
     results: dict = {}
     try:
         records = timed("generate demo caseload", lambda: demo_caseload(args.patients, seed=1, today=today), results)

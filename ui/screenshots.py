@@ -35,7 +35,7 @@ def render(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     app = create_application()
     url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='pao-shots-')) / 'demo.sqlite'}"
-    where = services.open_clinic_database(url)
+    where = services.open_clinic_database(url, create=True)
     written = []
     try:
         actor = load_demo_caseload(DEMO_PATIENTS, seed=DEMO_SEED, today=date.today())
