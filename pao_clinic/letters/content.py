@@ -286,6 +286,20 @@ def _postpartum_at(record: PatientRecord, fracture_day: date, pregnancy_ref: str
     return _weeks((fracture_day - birth.ended_on).days)
 
 
+LISTED_IN_FULL = 6   # more fractures than this are summarised in sentences (the table lists them all)
+
+
+def _fracture_list(fractures) -> str | None:
+    """`L1 grade 2 on 10-May-2025, T12 ...`, or for many fractures their count and dates."""
+    if not fractures:
+        return None
+    if len(fractures) <= LISTED_IN_FULL:
+        return ", ".join(fracture_description(f) for f in fractures)
+    first, last = fractures[0].identified_on, fractures[-1].identified_on
+    return (f"{len(fractures)} fractures identified from {written_date(first)} to {written_date(last)}, "
+            "listed in the fractures table")
+
+
 def _is_current(started_on: date, stopped_on: date | None, today: date) -> bool:
     return started_on <= today and (stopped_on is None or stopped_on >= today)
 
@@ -322,9 +336,10 @@ def _fracture_table(record: PatientRecord, today: date, settings: ClinicSettings
                      IMAGING_WORDS.get(f.imaging, f.imaging),
                      str(f.genant_grade) if f.genant_grade is not None else ("-" if f.site not in codes.VERTEBRAL_LEVELS else None),
                      _postpartum_at(record, f.identified_on, f.pregnancy),
-                     kind))
-    return Table(("Site", "Identified", "Imaging", "Genant grade", "After delivery", "Presentation or repeat"),
-                 tuple(rows))
+                     kind,
+                     f.note or "-"))
+    return Table(("Site", "Identified", "Imaging", "Genant grade", "After delivery", "Presentation or repeat",
+                  "Note"), tuple(rows))
 
 
 def _dexa_table(record: PatientRecord, today: date, settings: ClinicSettings) -> tuple[Table, tuple[str, ...]]:
@@ -500,7 +515,7 @@ def _clinical_summary(record: PatientRecord, today: date, settings: ClinicSettin
                      f"vertebral levels at presentation: {', '.join(l.upper() for l in levels) or 'none'}.")
         repeats = repeat_fractures(record, today, settings)
         lines.append(f"Repeat fractures since presentation: {len(repeats)}"
-                     + (f" ({', '.join(fracture_description(f) for f in repeats)})." if repeats else "."))
+                     + (f" ({_fracture_list(repeats)})." if repeats else "."))
     births = births_on(record, today)
     if record.pregnancies:
         lines.append(f"Pregnancies: {len(record.pregnancies)}; births: {len(births)}"
@@ -566,7 +581,7 @@ def _placeholder_values(record: PatientRecord, referral: Referral, recipient: Re
         "urgency": referral.urgency,
         "reason": referral.reason,
         "index_date": written_date(first) if first else None,
-        "fracture_summary": ", ".join(fracture_description(f) for f in fractures) or None,
+        "fracture_summary": _fracture_list(fractures),
         "vertebral_fracture_count": str(len(vertebral_levels_at_presentation(record, today, settings))) if first else None,
         "weeks_postpartum_at_presentation": _weeks((first - birth_at_first.ended_on).days) if birth_at_first else None,
         "latest_delivery_date": written_date(latest_birth.ended_on) if latest_birth else None,

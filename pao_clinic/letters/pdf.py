@@ -105,9 +105,9 @@ def _styles() -> dict[str, ParagraphStyle]:
         "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=13.5, leading=17,
                                 spaceBefore=6, spaceAfter=6),
         "heading": ParagraphStyle("heading", parent=base, fontName=FONT_BOLD, fontSize=10.2, leading=13,
-                                  textColor=ACCENT, spaceBefore=9, spaceAfter=3, keepWithNext=1),
+                                  textColor=ACCENT, spaceBefore=9, spaceAfter=3),
         "subheading": ParagraphStyle("subheading", parent=base, fontName=FONT_BOLD, fontSize=9, leading=12,
-                                     spaceBefore=5, spaceAfter=2, keepWithNext=1),
+                                     spaceBefore=5, spaceAfter=2),
         "bullet": ParagraphStyle("bullet", parent=base, leftIndent=11, bulletIndent=2, spaceAfter=2.5),
         "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT, spaceAfter=0),
         "banner": ParagraphStyle("banner", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=13,
@@ -216,8 +216,16 @@ class _Letter:
             return Paragraph(f'<font color="#{MUTED.hexval()[2:]}">{NOT_RECORDED}</font>', self.s[style])
         return Paragraph(_text(text), self.s[style])
 
-    def heading(self, text: str) -> Paragraph:
-        return Paragraph(_text(text), self.s["heading"])
+    def heading(self, text: str):
+        """A section heading, moved to the next page rather than left alone at the foot of one.
+
+        (Not keepWithNext: that would keep a whole long table with its heading and stop
+        the table breaking across pages.)
+        """
+        return KeepTogether([CondPageBreak(28 * mm), Paragraph(_text(text), self.s["heading"])])
+
+    def subheading(self, text: str):
+        return KeepTogether([CondPageBreak(20 * mm), Paragraph(_text(text), self.s["subheading"])])
 
     def lines(self, lines: tuple[str, ...], *, empty: str = "None recorded.") -> list:
         if not lines:
@@ -336,16 +344,15 @@ class _Letter:
         story += self.blocks(c.opening)
 
         story += [self.heading("Clinical summary")] + self.lines(c.clinical_summary)
-        story += [Paragraph("Pregnancies", self.s["subheading"])]
+        story += [self.subheading("Pregnancies")]
         story += self.table(c.pregnancies, (18, 22, 22, 26, 22), empty="No pregnancy is recorded.")
 
-        story += [CondPageBreak(40 * mm), self.heading("Investigation results"),
-                  Paragraph("Fractures", self.s["subheading"])]
-        story += self.table(c.fractures, (20, 20, 16, 15, 17, 30), empty="No fracture is recorded.")
-        story += [Paragraph("DEXA (Z-score first)", self.s["subheading"])]
+        story += [self.heading("Investigation results"), self.subheading("Fractures")]
+        story += self.table(c.fractures, (15, 18, 12, 12, 15, 22, 34), empty="No fracture is recorded.")
+        story += [self.subheading("DEXA (Z-score first)")]
         story += self.table(c.dexa, (17, 17, 11, 26, 11, 12, 40), empty="No DEXA scan is recorded.")
         story += [self.p(note, "muted") for note in c.dexa_notes]
-        story += [Paragraph("Blood results", self.s["subheading"])]
+        story += [self.subheading("Blood results")]
         story += self.table(c.bloods, (45, 25, 35), empty="No blood result is recorded.")
         if c.stale_results:
             story.append(self.p(f"Results marked with their date are older than {c.results_window_days} days: "
@@ -363,18 +370,19 @@ class _Letter:
 
         story += [self.heading("Plan and requested actions")]
         if c.decisions:
-            story += [Paragraph("Treatment decisions", self.s["subheading"])] + self.bullets(c.decisions)
-        story += [Paragraph("We ask you to", self.s["subheading"])] + self.blocks(c.requests)
+            story += [self.subheading("Treatment decisions")] + self.bullets(c.decisions)
+        story += [self.subheading("We ask you to")] + self.blocks(c.requests)
 
+        distribution = [("To", self._one_line(c.recipient))]
+        distribution += [("Copy to", self._one_line(copy)) for copy in c.copies]
+        # the signature and the distribution list stay together: a page never holds the list alone
         story.append(KeepTogether([
             Spacer(1, 8), self.p("Yours sincerely,"), Spacer(1, 14),
             Paragraph(_text(c.referrer_name), ParagraphStyle("sig", parent=self.s["body"], fontName=FONT_BOLD,
                                                               spaceAfter=0)),
             self.p(f"{c.referrer_role}, {c.referrer_clinic}"),
+            Paragraph(_text("Distribution"), self.s["heading"]), self.key_values(distribution),
         ]))
-        distribution = [("To", self._one_line(c.recipient))]
-        distribution += [("Copy to", self._one_line(copy)) for copy in c.copies]
-        story.append(KeepTogether([self.heading("Distribution"), self.key_values(distribution)]))
         return story
 
     @staticmethod

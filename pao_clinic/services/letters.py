@@ -192,13 +192,13 @@ class IssuedLetter:
 def issued_letters(actor: Actor, patient_id: int) -> list[IssuedLetter]:
     """Her issued letters, oldest first."""
     require_role(actor, CLINICAL_ROLES, "Listing letters")
-    query = (StoredDocument.select(StoredDocument, User.display_name)
+    query = (StoredDocument.select(StoredDocument.id, StoredDocument.title, StoredDocument.sha256,
+                                   StoredDocument.created_at, User.display_name.alias("author"))
              .join(User, JOIN.LEFT_OUTER, on=(StoredDocument.created_by == User.id))
              .where((StoredDocument.patient == patient_id) & (StoredDocument.kind == LETTER_KIND))
              .order_by(StoredDocument.id))
-    return [IssuedLetter(id=r.id, title=r.title, sha256=r.sha256, created_at=r.created_at,
-                         created_by=r.user.display_name if r.created_by_id else None)
-            for r in query]
+    return [IssuedLetter(id=r["id"], title=r["title"], sha256=r["sha256"], created_at=r["created_at"],
+                         created_by=r["author"]) for r in query.dicts()]
 
 
 __all__ = ["IssuedLetter", "LETTER_KIND", "clinic_letterhead", "draft_letter", "issue_letter", "issued_letters",
