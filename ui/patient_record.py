@@ -316,7 +316,7 @@ class OverviewSection(RecordSection):
         left.addWidget(self.facts_box)
         left.addWidget(self.decision_box)
         left.addStretch(1)
-        left_panel.setFixedWidth(360)
+        left_panel.setFixedWidth(400)
 
         # the gate's verdicts, and the rules of the one selected
         self.gate_box = QGroupBox("Medication gate")
@@ -427,6 +427,14 @@ class OverviewSection(RecordSection):
         super().resizeEvent(event)
         if self.view is not None:
             self._fit_task_view()
+
+    def heightForWidth(self, _width: int) -> int:
+        """No height for width: the scroll area then fits the page to the window, down to its minimum.
+
+        (Its wrapping labels would otherwise ask for their preferred height and push the
+        tasks below the fold on a 768-pixel screen.)
+        """
+        return -1
 
     def _fit_verdict_view(self) -> None:
         view = self.verdict_view
