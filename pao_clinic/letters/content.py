@@ -602,9 +602,11 @@ def _placeholder_values(record: PatientRecord, referral: Referral, recipient: Re
 
 # --- recipients -------------------------------------------------------------------------
 
+UNNAMED_GP = "The general practitioner"   # her GP's name is not recorded
+
 def gp_recipient(record: PatientRecord) -> Recipient:
     gp = record.gp
-    return Recipient(role="GP", name=(gp.name if gp and gp.name else "The general practitioner"),
+    return Recipient(role="GP", name=(gp.name if gp and gp.name else UNNAMED_GP),
                      organisation=gp.practice if gp else None, address=_address(gp.address if gp else None))
 
 
@@ -620,7 +622,9 @@ def specialty_recipient(specialty: str, letterhead: Letterhead,
     entry = (address_book or {}).get(specialty)
     if entry is not None:
         return Recipient(role="specialty", name=entry.department, organisation=None, address=_address(entry.address))
-    return Recipient(role="specialty", name=f"{SPECIALTY_NAMES[specialty]} department",
+    name = SPECIALTY_NAMES[specialty]
+    department = name if name.lower().endswith("service") else f"{name} department"
+    return Recipient(role="specialty", name=department,
                      organisation=letterhead.name, address=_address(letterhead.address))
 
 
@@ -650,9 +654,13 @@ def build_letter_content(
     dexa, dexa_notes = _dexa_table(record, today, settings)
     bloods, stale = _blood_table(record, today, settings)
     contact = " | ".join(x for x in (letterhead.phone, letterhead.email) if x) or None
-    title = ("Letter to her general practitioner" if referral.specialty == "gp"
-             else f"Referral to {SPECIALTY_NAMES[referral.specialty].lower()}"
-             if referral.specialty != "pao_expert_service" else f"Referral to the {SPECIALTY_NAMES[referral.specialty].lower()}")
+    specialty_words = SPECIALTY_NAMES[referral.specialty].lower()
+    if referral.specialty == "gp":
+        title = "Letter to her general practitioner"
+    elif specialty_words.endswith("service"):
+        title = f"Referral to the {specialty_words}"
+    else:
+        title = f"Referral to {specialty_words}"
     contact_details = record.contact
     gp = record.gp
     return LetterContent(

@@ -36,7 +36,7 @@ from reportlab.platypus import (
 )
 from reportlab.lib.fonts import addMapping
 
-from pao_clinic.letters.content import LetterContent, Recipient, Table
+from pao_clinic.letters.content import UNNAMED_GP, LetterContent, Recipient, Table
 from pao_clinic.letters.templates import NOT_RECORDED, Block
 from pao_clinic.record.dates import written_date
 
@@ -336,7 +336,9 @@ class _Letter:
             ("Name", c.referrer_name), ("Role", c.referrer_role), ("Clinic", c.referrer_clinic),
             ("Contact", c.referrer_contact)])]
 
-        salutation = c.recipient.name or "Colleague"
+        salutation = "Colleague"
+        if c.recipient.role == "GP":
+            salutation = c.recipient.name if c.recipient.name not in (None, UNNAMED_GP) else "Doctor"
         story += [self.heading("Reason for referral"),
                   self.p(f"Urgency: {c.urgency}", "subheading"),
                   self.p(c.reason),
