@@ -21,6 +21,7 @@ from pao_clinic.record import codes
 from pao_clinic.services import CaseloadRow
 from pao_clinic.storage.location import parse_database_url
 from ui.caseload_model import ROW_ROLE
+from pao_clinic.services.patient_view import banner_name
 from ui.check_dialog import CheckMedicationDialog, RuleTableModel
 from ui.main_window import MainWindow
 
@@ -223,7 +224,7 @@ def test_an_error_from_the_services_is_shown_as_text(spec_patient, open_dialog, 
     assert not dialog.answer.isVisible()
 
 
-def test_check_medication_opens_from_the_main_window_by_action_and_double_click(demo_clinic, qtbot):
+def test_check_medication_opens_from_the_main_window_and_a_double_click_opens_her_record(demo_clinic, qtbot):
     window = MainWindow(demo_clinic.consultant, parse_database_url(demo_clinic.url).describe())
     window.show()
     try:
@@ -241,9 +242,11 @@ def test_check_medication_opens_from_the_main_window_by_action_and_double_click(
         # a real double-click is a click, then a double-click event
         qtbot.mouseClick(window.caseload_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         qtbot.mouseDClick(window.caseload_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-        assert window.check_dialog is not None
-        assert window.check_dialog.patient == index.data(ROW_ROLE)
-        window.check_dialog.close()
+        assert window.check_dialog is None  # a double-click opens her record, not the check
+        opened = index.data(ROW_ROLE)
+        assert window.patient_tabs.count() == 2
+        assert window.patient_tabs.tabText(window.patient_tabs.currentIndex()) == \
+            banner_name(opened.family_name, opened.given_name)
     finally:
         window.close()
         window.deleteLater()

@@ -15,6 +15,7 @@ from pao_clinic.services import CaseloadRow
 from pao_clinic.storage.location import parse_database_url
 from ui.caseload_model import ROW_ROLE
 from ui.main_window import MainWindow
+from ui.patient_record import section_for_task
 from ui.worklist_model import WorklistTableModel, patients_by_identifier
 
 from .gate_builders import read_examples_document
@@ -102,6 +103,10 @@ def test_double_clicking_a_task_selects_her_in_the_caseload_even_when_filtered_o
     qtbot.waitUntil(lambda: window.selected_patient() == patient)
     assert window.filter_edit.text() == ""
     assert task.message in window.worklist_detail.text()
+    # ... and opens her record where the task is dealt with (a decision due: medications and decisions)
+    record = window.patient_tabs.current_record()
+    assert record is not None and record.patient_id == patient.patient_id
+    assert record.current_section() == section_for_task("DECISION-DUE") == "medications"
 
 
 def task(priority: str, n: int, code: str = "MOOD") -> WorklistTask:

@@ -22,9 +22,12 @@ from pao_clinic.errors import PaoClinicError
 from pao_clinic.gate import WorklistTask
 from pao_clinic.record.dates import written_date
 from pao_clinic.services import Actor, CaseloadRow
+from pao_clinic.services.patient_view import banner_name
 
 from .caseload_model import ROW_ROLE, CaseloadFilterProxy, CaseloadTableModel, RowSortProxy
 from .check_dialog import CheckMedicationDialog
+from .patient_record import section_for_task
+from .patient_tabs import PatientTabs
 from .resources import resource_path
 from .workers import Worker, WorkerPool
 from .worklist_model import WorklistTableModel, patients_by_identifier
@@ -166,7 +169,9 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(8, 8, 4, 8)
         layout.addLayout(top)
         layout.addWidget(self.caseload_view, 1)
-        self.setCentralWidget(panel)
+        self.patient_tabs = PatientTabs(self, pool=self._pool, today=self.today)
+        self.patient_tabs.set_home(panel, "Caseload")
+        self.setCentralWidget(self.patient_tabs)
 
     def _build_worklist(self) -> None:
         self.worklist_model = WorklistTableModel(self)
@@ -212,6 +217,7 @@ class MainWindow(QMainWindow):
         patient_menu = self.menuBar().addMenu("&Patient")
         patient_menu.addAction(self.find_action)
         patient_menu.addAction(self.check_action)
+        patient_menu.addAction(self.patient_tabs.close_action)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.worklist_dock.toggleViewAction())
 
@@ -242,6 +248,7 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("main_window/geometry", self.saveGeometry())
         settings.setValue("main_window/state", self.saveState())
+        self.patient_tabs.shut_down()
         self._pool.shut_down()
         super().closeEvent(event)
 
@@ -291,6 +298,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Updated at {datetime.now():%H:%M}: {plural(len(rows), 'patient')}, {plural(len(tasks), 'task')}",
             10_000)
+        self.patient_tabs.reload_all(self.shown_on)
         self.refreshed.emit()
 
     def _on_refresh_worker_errored(self, exc: BaseException, _traceback: str) -> None:
@@ -371,7 +379,14 @@ class MainWindow(QMainWindow):
         return True
 
     def _on_caseload_view_double_clicked(self, _index: QModelIndex) -> None:
-        self.open_check_dialog()
+        patient = self.selected_patient()
+        if patient is not None:
+            self.open_record(patient)
+
+    def open_record(self, patient: CaseloadRow, section: str | None = None) -> None:
+        """Her record in its own tab (switching to it when it is open already), at `section`."""
+        self.patient_tabs.open_patient(patient.patient_id, section=section,
+                                       title=banner_name(patient.family_name, patient.given_name))
 
     def _on_check_action_triggered(self) -> None:
         self.open_check_dialog()
@@ -415,4 +430,4 @@ class MainWindow(QMainWindow):
         patient = self.worklist_model.patient_of(task)
         if patient is not None:
             self.show_patient(patient.patient_id)
-            self.caseload_view.setFocus()
+            self.open_record(patient, section_for_task(task.code))

@@ -12,6 +12,10 @@ from pao_clinic.services.clinic import (
 )
 from pao_clinic.services.decisions import decision_gate_output, dexa_reading, gate_check, record_decision
 from pao_clinic.services.exchange_io import export_document, import_records
+from pao_clinic.services.patient_view import (
+    DRUG_GROUPS, AuditHistoryEntry, DrugGroupVerdict, FactLine, PatientAlert, PatientBanner, PatientOverview,
+    PatientView, banner_name, patient_audit_history, patient_view,
+)
 from pao_clinic.services.records import (
     add_clinical_entry, mark_entered_in_error, register_patient, update_clinical_entry, update_patient,
 )
