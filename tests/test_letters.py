@@ -22,7 +22,7 @@ from pao_clinic.letters import (
     render_letter_pdf,
 )
 from pao_clinic.letters import templates as letter_templates
-from pao_clinic.letters.content import issue_problems
+from pao_clinic.letters.content import GATE_SPECIALTIES, issue_problems
 from pao_clinic.letters.templates import NOT_RECORDED, PLACEHOLDERS, parse_template
 from pao_clinic.record import (
     BloodResult, Contact, DexaScan, EpdsScreen, Feeding, Fracture, GeneralPractitioner, Medication,
@@ -430,3 +430,20 @@ def test_a_referral_of_another_patient_is_not_found(clinic):
         hospital_number="RX99999"), today=ON)
     with pytest.raises(NotFoundError):
         letter_service.draft_letter(clinic.nurse, other.id, referral_id, today=ON)
+
+
+def test_demo_patients_letters_name_her_on_every_page_and_list_every_fracture():
+    from pao_clinic.demo.caseload import demo_caseload
+
+    for n, record in enumerate(demo_caseload(12, seed=5, today=ON)):
+        specialty = codes.SPECIALTIES[n % len(codes.SPECIALTIES)]
+        referral = physio_referral(specialty=specialty, urgency="routine", created_on=ON)
+        content = content_for(record, referral)
+        pages = pages_of(render_letter_pdf(content, draft=False))
+        for number, text in enumerate(pages, start=1):
+            assert content.identifier_line in text and f"Page {number} of {len(pages)}" in text, (record.ref, number)
+        everything = "\n".join(pages)
+        for fracture in record.fractures:
+            if fracture.identified_on <= ON:
+                assert fracture_row(fracture) in everything, (record.ref, fracture)
+        assert ("Medication check" in everything) == (specialty in GATE_SPECIALTIES)
