@@ -38,6 +38,7 @@ from .worklist_model import HIGH_TEXT, PRIORITY_WORDS, URGENT_TEXT
 #: The sections of a record, in the order the list shows them: (key, title, what it will hold).
 SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("overview", "Overview", "the gate's facts and verdicts, open tasks and the latest decision"),
+    ("timeline", "Timeline", "her whole story on one time axis, for the consultant"),
     ("pregnancies", "Pregnancies and feeding", "her pregnancies and breastfeeding after each"),
     ("fractures", "Fractures", "her fractures with the spine diagram"),
     ("dexa", "DEXA", "her scans with the Z-score chart"),

@@ -12,6 +12,10 @@ from pao_clinic.services.clinic import (
 )
 from pao_clinic.services.decisions import decision_gate_output, dexa_reading, gate_check, record_decision
 from pao_clinic.services.exchange_io import export_document, import_records
+from pao_clinic.services.letters import (
+    LETTER_KIND, IssuedLetter, clinic_letterhead, draft_letter, issue_letter, issued_letters, letter_content,
+    referral_address_book, reprint_letter,
+)
 from pao_clinic.services.patient_view import (
     DRUG_GROUPS, AuditHistoryEntry, DrugGroupVerdict, FactLine, PatientAlert, PatientBanner, PatientOverview,
     PatientView, banner_name, patient_audit_history, patient_view,
