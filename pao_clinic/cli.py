@@ -5,6 +5,11 @@ Exit codes: 0 done; 2 bad input or refused (a message on stderr, no traceback);
 
 With no subcommand the desktop app opens: the launcher in `ui` passes
 `open_desktop`, so this module never imports Qt.
+
+Only the ways of starting a clinic create a database: `init`, `user add` of the first
+admin, and `demo` (which makes a demo clinic); on a missing SQLite file every other
+command says "there is no PAO Clinic database at PATH" and exits 2, creating nothing.
+A start that fails leaves no file or folder behind.  `demo -o FILE` opens no database.
 """
 
 from __future__ import annotations

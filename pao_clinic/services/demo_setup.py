@@ -14,7 +14,7 @@ from pao_clinic.storage.models import ClinicSetting, Patient, User
 from pao_clinic.storage.connection import database
 from pao_clinic.services.clinic import DEMO_FLAG, is_demo_database
 from pao_clinic.services.exchange_io import import_records
-from pao_clinic.services.session import Actor, add_user, authenticate, user_count
+from pao_clinic.services.session import Actor, add_user, authenticate
 
 DEMO_PASSWORD = "demo-password"
 DEMO_NURSE, DEMO_CONSULTANT = "demo.nurse", "demo.consultant"
@@ -51,11 +51,6 @@ def load_demo_caseload(count: int, *, seed: int = 1, today: date | None = None) 
         import_records(nurse, demo_caseload(count, seed=seed, today=today or date.today()))
         ClinicSetting.create(name=DEMO_FLAG, value="1")
     return sign_in_demo_consultant()
-
-
-def database_takes_demo_patients() -> bool:
-    """True for an empty database (no users, no patients) or one created as a demo."""
-    return is_demo_database() or (user_count() == 0 and not Patient.select().exists())
 
 
 def refuse_unless_demo_database() -> None:
