@@ -14,6 +14,7 @@ import argparse
 import hashlib
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -185,3 +186,25 @@ def test_patients_without_any_user_stop_start_up_with_what_to_do(desktop, tmp_pa
                                 "'pao-clinic user add NAME --role admin'"]
     assert desktop.asked == []
     assert in_database(url, fingerprint) == before
+
+
+def test_a_broken_letter_template_stops_the_start_with_its_file_and_placeholder(desktop, tmp_path, monkeypatch):
+    from pao_clinic.letters import templates as letter_templates
+    from pao_clinic.record import codes
+
+    shipped = Path(letter_templates.__file__).parents[2] / "resources" / "letters"
+    (tmp_path / "letters").mkdir()
+    for specialty in codes.SPECIALTIES:
+        (tmp_path / "letters" / f"{specialty}.txt").write_text(
+            (shipped / f"{specialty}.txt").read_text("utf-8"), "utf-8")
+    broken = tmp_path / "letters" / "physiotherapy.txt"
+    broken.write_text(broken.read_text("utf-8") + "\n- Please note her {shoe_size}.\n", "utf-8")
+    # only the letters read from the broken folder (the window's icons still come from resources/)
+    monkeypatch.setattr(letter_templates, "_resources", SimpleNamespace(files=lambda package: tmp_path))
+    url = f"sqlite:///{tmp_path / 'never-made.sqlite'}"
+
+    assert desktop.run(url) == 2
+    (message,) = desktop.messages
+    assert "letter template is broken" in message
+    assert "letters/physiotherapy.txt" in message and "{shoe_size}" in message
+    assert not (tmp_path / "never-made.sqlite").exists() and desktop.asked == []

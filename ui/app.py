@@ -208,6 +208,11 @@ def run_desktop(url: str, args: argparse.Namespace) -> int:
     presenter.install()
     try:
         try:
+            services.check_letter_templates()
+        except PaoClinicError as exc:
+            QMessageBox.critical(None, APP_NAME, f"A letter template is broken; fix it before starting.\n\n{exc}")
+            return 2
+        try:
             # only the first run on the default file starts a new (demo) clinic; a mistyped
             # --database or PAO_CLINIC_DATABASE is refused, never made into an empty caseload
             where = services.open_clinic_database(url, create=url == default_database_url())

@@ -7,7 +7,7 @@ values (`pao_clinic.record`, frozen dataclasses), never database rows.
 
 from pao_clinic.services.caseload import CaseloadOverview, CaseloadRow, caseload_overview, caseload_row, caseload_rows, caseload_worklist
 from pao_clinic.services.clinic import (
-    DEMO_FLAG, clinic_settings, close_clinic_database, is_demo_database, open_clinic_database,
+    DEMO_FLAG, check_letter_templates, clinic_settings, close_clinic_database, is_demo_database, open_clinic_database,
     release_thread_connection,
 )
 from pao_clinic.services.decisions import decision_gate_output, dexa_reading, gate_check, record_decision

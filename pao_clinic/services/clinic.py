@@ -42,3 +42,13 @@ def close_clinic_database() -> None:
 def release_thread_connection() -> None:
     """A worker thread's work is done: close its connection (the next query reopens one)."""
     release_connection()
+
+
+def check_letter_templates() -> None:
+    """Every specialty's letter template reads and names only known placeholders (TemplateError if not).
+
+    Called when the app starts, so a broken template fails loudly there, not in front of a nurse.
+    """
+    from pao_clinic.letters import check_templates
+
+    check_templates()
