@@ -93,3 +93,22 @@ def export_document(patient: str | None = None, *, exported_at: datetime | None 
     ids = None if patient is None else [find_patient_id(patient)]
     records = load_patient_records(ids)
     return document_from_records(records, exported_at=exported_at or datetime.now(timezone.utc).replace(microsecond=0))
+
+
+def never_issued_number_warnings(records: list[PatientRecord]) -> list[Problem]:
+    """Warnings (not refusals) for NHS numbers never issued to real people, in a real caseload.
+
+    A demo caseload is made of such numbers on purpose (the 999 test range), so a demo
+    database gives none; anywhere else each one is named by its place in the document.
+    """
+    from pao_clinic.record.nhs_number import never_issued_warning
+    from pao_clinic.services.clinic import is_demo_database
+
+    if is_demo_database():
+        return []
+    warnings = []
+    for index, record in enumerate(records):
+        warning = never_issued_warning(record.nhs_number) if record.nhs_number else None
+        if warning:
+            warnings.append(Problem(f"patients[{index}].nhs_number", warning))
+    return warnings
