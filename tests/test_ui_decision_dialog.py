@@ -253,7 +253,7 @@ def test_changing_the_drug_the_date_or_the_course_asks_the_gate_again(
 # --- who may record -----------------------------------------------------------------------------
 
 def test_a_nurse_sees_the_verdict_and_rules_but_has_no_record_button(
-        sqlite_clinic, patient, open_dialog, today):
+        sqlite_clinic, patient, open_dialog, qtbot, today):
     record = breastfeeding_woman(today, indicated=True)
     record = replace(record, breastfeeding=(breastfed("b1", today - days(200), stopped_on=today - days(30)),))
     patient_id = patient(sqlite_clinic.nurse, record)
@@ -264,6 +264,10 @@ def test_a_nurse_sees_the_verdict_and_rules_but_has_no_record_button(
     assert dialog.consultant_only_label.isVisible()
     assert dialog.consultant_only_label.text() == CONSULTANT_ONLY
     assert "Only a consultant records treatment decisions" in CONSULTANT_ONLY
+    assert not dialog.reason_edit.isVisible()
+    with qtbot.waitSignal(dialog.checked):
+        dialog.set_on(today - days(40))        # she can still ask the gate about another day
+    assert assert_shows_gate(dialog, patient_id, "alendronate", today - days(40)) == "blocked"
     with pytest.raises(PermissionDenied):
         services.record_decision(sqlite_clinic.nurse, patient_id, plan="start", drug="alendronate", on=today)
     assert services.load_patient_record(patient_id).decisions == ()

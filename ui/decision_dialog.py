@@ -90,7 +90,7 @@ class DecisionDialog(QDialog):
         self._review_from_gate = True   # the review date follows the gate's until the user sets one
         self._setting_review = False
         self.setObjectName("decisionDialog")
-        self.resize(900, 780)
+        self.resize(900, 720)
 
         record = services.load_patient_record(patient_id)
         name = banner_name(record.family_name, record.given_name)
@@ -118,6 +118,8 @@ class DecisionDialog(QDialog):
         for code in codes.DRUGS:
             self.drug_combo.addItem(codes.DRUG_NAMES[code], code)
         self.drug_combo.setMinimumContentsLength(22)
+        self.plan_combo.setMaximumWidth(420)
+        self.drug_combo.setMaximumWidth(300)
         self.drug_note = QLabel()
         self.drug_note.setObjectName("fieldHint")
         self.drug_note.setWordWrap(True)
@@ -125,6 +127,7 @@ class DecisionDialog(QDialog):
         self.date_edit.setAccessibleName("Decision date")
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("dd-MMM-yyyy")
+        self.date_edit.setMinimumWidth(150)
         self.date_edit.setMaximumDate(_qdate(max(self.today, date.today())))
         self.course_spin = QSpinBox()
         self.course_spin.setAccessibleName("Course length in days")
@@ -147,10 +150,13 @@ class DecisionDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("&Plan", self._with_error(self.plan_combo, "plan"))
         drug_row = QHBoxLayout()
-        drug_row.addWidget(self.drug_combo)
+        drug_row.addWidget(self.drug_combo, 0, Qt.AlignmentFlag.AlignLeft)
         drug_row.addWidget(self.drug_note, 1)
         form.addRow("&Drug", self._with_error(drug_row, "drug"))
-        form.addRow("Decision &date", self._with_error(self.date_edit, "decided_on"))
+        date_row = QHBoxLayout()
+        date_row.addWidget(self.date_edit)
+        date_row.addStretch(1)
+        form.addRow("Decision &date", self._with_error(date_row, "decided_on"))
         self.course_label = QLabel("&Course (PTH analogue)")
         self.course_label.setBuddy(self.course_spin)
         form.addRow(self.course_label, self.course_spin)
@@ -239,13 +245,19 @@ class DecisionDialog(QDialog):
             self.record_button.setObjectName("recordButton")
             self.record_button.setAccessibleName("Record decision")
             self.record_button.setDefault(True)
+            # a disabled default button must not look pressable (the app's style colours :default only)
+            self.record_button.setStyleSheet(
+                "QPushButton:disabled { background: #e4e8e9; color: #5f6b70; border: 1px dashed #8a9ca2; }")
             self.record_button.clicked.connect(self._on_record_button_clicked)
             bottom.addWidget(self.record_button)
         else:
             self.consultant_only_label = QLabel(CONSULTANT_ONLY)
             self.consultant_only_label.setObjectName("consultantOnly")
             self.consultant_only_label.setWordWrap(True)
+            self.consultant_only_label.setStyleSheet("font-weight: bold;")
             self.record_status.hide()
+            for widget in (self.reason_title, self.reason_requirement, self.reason_edit):
+                widget.hide()   # nothing she writes here would be kept
             bottom.addWidget(self.consultant_only_label, 1)
         bottom.addWidget(self.cancel_button)
 
@@ -296,7 +308,7 @@ class DecisionDialog(QDialog):
 
     def _fix_buddies(self, form: QFormLayout) -> None:
         """Each form label's mnemonic goes to the control itself."""
-        controls = {"&Drug": self.drug_combo, "Review": self.review_check}
+        controls = {"&Drug": self.drug_combo, "Decision &date": self.date_edit, "Review": self.review_check}
         for row in range(form.rowCount()):
             item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
             label = item.widget() if item is not None else None

@@ -203,6 +203,9 @@ class MedicationsSection(RecordSection):
         self.decision_view = _table("decisionTable", "Her treatment decisions")
         self.decision_view.setModel(self.decision_proxy)
         self.decision_view.sortByColumn(DecisionTableModel.COL_DATE, Qt.SortOrder.DescendingOrder)
+        decision_header = self.decision_view.horizontalHeader()
+        decision_header.setStretchLastSection(False)
+        decision_header.setSectionResizeMode(DecisionTableModel.COL_REASON, QHeaderView.ResizeMode.Stretch)
         self.decision_empty = QLabel("No treatment decision recorded.")
         self.decision_empty.setObjectName("sectionCount")
 
