@@ -367,17 +367,16 @@ def label_place(x: float, y: float, width: float, height: float, marks: Sequence
 
 
 def low_line_label_box(layout: ChartLayout, points: Sequence[ChartPoint], width: float, height: float) -> Box:
-    """The low line's words: just below the line at the right or left end, or above it, where fewest points are."""
+    """The low line's words: just below (else above) the line, nearest its right end where they hide no mark or line."""
     left, top, right, bottom = layout.plot
     y = layout.low_z_y
-    candidates: list[Box] = [
-        (right - width - 4, y + 3, width, height),
-        (left + 4, y + 3, width, height),
-        (right - width - 4, y - 3 - height, width, height),
-        (left + 4, y - 3 - height, width, height),
-    ]
-    middle = (left + right - width) / 2
-    candidates += [(middle, y + 3, width, height), (middle, y - 3 - height, width, height)]
+    candidates: list[Box] = []
+    x = right - width - 4
+    while x >= left + 4:
+        candidates += [(x, y + 3, width, height), (x, y - 3 - height, width, height)]
+        x -= 12
+    if not candidates:
+        candidates = [(left + 4, y + 3, width, height)]
     marks = [layout.position(p) for p in points] + line_samples(layout, points)
     scored = [(not _inside(c, layout.plot), _clutter(c, marks, ()), n) for n, c in enumerate(candidates)]
     return candidates[min(scored)[2]]
@@ -491,7 +490,7 @@ class DexaChart(QWidget):
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             help_event: QHelpEvent = event  # type: ignore[assignment]
-            point = self.point_at(help_event.position().x(), help_event.position().y())
+            point = self.point_at(help_event.pos().x(), help_event.pos().y())
             if point is None:
                 QToolTip.hideText()
                 event.ignore()
