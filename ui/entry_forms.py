@@ -549,6 +549,9 @@ class EntryForm(QDialog):
         self.save_button = QPushButton("&Save")
         self.save_button.setObjectName("saveButton")
         self.save_button.setDefault(True)
+        # a disabled Save must look disabled, whatever the default-button style says
+        self.save_button.setStyleSheet(
+            "QPushButton:disabled { background: #dfe5e7; color: #5f6b70; border: 1px solid #b9c5ca; }")
         self.save_button.setAccessibleName(f"Save the {self.what}")
         self.save_button.clicked.connect(self._on_save_button_clicked)
         buttons = QHBoxLayout()
