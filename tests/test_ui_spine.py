@@ -72,7 +72,8 @@ def test_every_level_has_a_box_inside_the_diagram_and_no_two_overlap(size):
         assert not box.overlaps(layout.legend), level
         assert not box.overlaps(layout.orientation), level
     for level, label in layout.labels.items():
-        assert not label.overlaps(layout.boxes[level])
+        for box in (*layout.boxes.values(), layout.legend, layout.orientation):
+            assert not label.overlaps(box), level
 
 
 def test_the_vertebrae_run_c1_to_l5_top_to_bottom_then_sacrum_coccyx_hips_and_legs():

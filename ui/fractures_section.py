@@ -44,8 +44,8 @@ class FractureTableModel(RowTableModel):
     """Her fractures (rows: FractureFinding), oldest first until a header is clicked."""
 
     COL_SITE, COL_IDENTIFIED, COL_IMAGING, COL_GRADE, COL_KIND, COL_POSTPARTUM, COL_ENTERED_BY = range(7)
-    HEADERS = ("Site", "Identified on", "Imaging", "Genant grade", "Presentation or repeat", "Weeks postpartum",
-               "Entered by")
+    HEADERS = ("Site", "Identified\non", "Imaging", "Genant\ngrade", "Presentation\nor repeat", "Weeks\npostpartum",
+               "Entered\nby")
     HEADER_TIPS = ("The vertebral level or other site (side as hers)",
                    "The day the fracture was identified",
                    "The imaging that showed it",
@@ -151,6 +151,8 @@ class FracturesSection(RecordSection):
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.horizontalHeader().setHighlightSections(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -177,13 +179,7 @@ class FracturesSection(RecordSection):
         buttons.addWidget(self.error_button)
         buttons.addStretch(1)
 
-        left = QVBoxLayout()
-        left.addWidget(self.diagram, 1)
-        left.addWidget(self.detail_label)
-        left_panel = QWidget()
-        left_panel.setLayout(left)
-        left.setContentsMargins(0, 0, 0, 0)
-        left_panel.setFixedWidth(410)
+        self.diagram.setFixedWidth(380)
 
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
@@ -191,9 +187,10 @@ class FracturesSection(RecordSection):
         right.addWidget(self.table, 1)
         right.addWidget(self.no_fractures_label)
         right.addLayout(buttons)
+        right.addWidget(self.detail_label)
 
         body = QHBoxLayout()
-        body.addWidget(left_panel)
+        body.addWidget(self.diagram)
         body.addLayout(right, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 6)
@@ -216,14 +213,20 @@ class FracturesSection(RecordSection):
                                  if n else "")
         self.table.setVisible(bool(n))
         self.no_fractures_label.setVisible(not n)
-        for column in range(self.model.columnCount() - 1):
-            self.table.resizeColumnToContents(column)
+        self._fit_columns()
         if chosen in self.diagram.marks:
             self.select_level(chosen)
         else:
             self.diagram.select_level(None)
             self.detail_label.setText(self.diagram.detail_text())
         self._update_buttons()
+
+    def _fit_columns(self) -> None:
+        """Every column as wide as its words; 'Entered by' takes what is left."""
+        header = self.table.horizontalHeader()
+        for column in range(self.model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(FractureTableModel.COL_ENTERED_BY, QHeaderView.ResizeMode.Stretch)
 
     def set_entered_by(self, names: Mapping[int, str]) -> None:
         """Who entered each fracture, by id (from `entered_by_from_audit(patient_audit_history(...))`)."""

@@ -31,7 +31,7 @@ from pao_clinic.services.patient_view import PatientView
 
 # --- words -----------------------------------------------------------------------------
 
-IMAGING_WORDS: dict[str, str] = {"mri": "MRI", "xray": "X-ray", "ct": "CT", "dexa_vfa": "DEXA VFA (vertebral fracture assessment)"}
+IMAGING_WORDS: dict[str, str] = {"mri": "MRI", "xray": "X-ray", "ct": "CT", "dexa_vfa": "DEXA VFA"}
 GRADE_WORDS: dict[int, str] = {0: "none", 1: "mild", 2: "moderate", 3: "severe"}
 SIDE_LETTERS: dict[str, str] = {"right": "R", "left": "L"}
 
@@ -348,7 +348,7 @@ TOTAL_UNITS = (sum(_VERTEBRA_HEIGHTS[level[0]] for level in codes.VERTEBRAL_LEVE
                + GAP * (len(codes.VERTEBRAL_LEVELS) - 1)
                + 0.3 + _SACRUM + GAP + _HIPS + 0.3 + _FEMUR + 0.2 + _ANKLE + GAP + _FOOT)
 PREFERRED_SIZE = (400, 720)
-MINIMUM_SIZE = (340, 540)
+MINIMUM_SIZE = (340, 500)
 
 
 def diagram_layout(width: float, height: float) -> DiagramLayout:
@@ -362,7 +362,7 @@ def diagram_layout(width: float, height: float) -> DiagramLayout:
         h = _VERTEBRA_HEIGHTS[level[0]] * unit
         w = _VERTEBRA_WIDTHS[level[0]] * width
         boxes[level] = Box(cx - w / 2, y, w, h)
-        labels[level] = Box(cx - w / 2 - 0.11 * width, y, 0.10 * width, h)
+        labels[level] = Box(cx - w / 2 - 0.115 * width, y, 0.09 * width, h)
         y += h + (GAP * unit if n < len(codes.VERTEBRAL_LEVELS) - 1 else 0)
     thoracic_top = boxes["t4"].y
     thoracic_bottom = boxes["t9"].bottom
@@ -393,7 +393,8 @@ def diagram_layout(width: float, height: float) -> DiagramLayout:
     legend_top = MARGIN
     legend_bottom = boxes["rib:left"].y - 0.3 * unit
     legend = Box(0.60 * width, legend_top, 0.40 * width - MARGIN, legend_bottom - legend_top)
-    orientation = Box(MARGIN, MARGIN, 0.36 * width - MARGIN, legend_bottom - legend_top)
+    orientation = Box(MARGIN, MARGIN, min(labels[level].x for level in codes.VERTEBRAL_LEVELS[:7]) - 4 - MARGIN,
+                      boxes["c7"].bottom - MARGIN)
     return DiagramLayout(width, height, unit, {level: boxes[level] for level in LEVELS}, labels, legend, orientation)
 
 
@@ -531,7 +532,7 @@ def _paint_orientation(painter: QPainter, box: Box) -> None:
     painter.setPen(QColor(INK))
     painter.setFont(_font(min(12, box.h / 6)))
     painter.drawText(box.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
-                     "Seen from the front:\nher right is on the left (R), her left on the right (L).")
+                     "Seen from the front: her right is on the left (R), her left on the right (L).")
 
 
 def _paint_legend(painter: QPainter, box: Box) -> None:
