@@ -46,13 +46,13 @@ AXIS_HEIGHT = 40         # the date axis on top
 RIGHT_MARGIN = 8
 ROW_HEIGHT = 22
 LANE_PADDING = 6
-MAX_ROWS = 8             # per lane; more overlap in the last row
+MAX_ROWS = 12            # per lane; more overlap in the last row
 MIN_PX_PER_DAY = 0.03    # about 90 years across 1000 px
 MAX_PX_PER_DAY = 60.0    # a few weeks across 1000 px
 ZOOM_STEP = 1.25
 MIN_FIT_DAYS = 90
 PRINT_WIDTH = 1100       # logical width the printed chart is laid out at
-DEXA_LANE_HEIGHT = 96
+DEXA_LANE_HEIGHT = 124
 LOW_Z_DEFAULT = -2.0
 
 _ORDINAL_DAY = 1.0
@@ -297,12 +297,16 @@ def layout_timeline(timeline: Timeline, scale: TimeScale, width: float, low_z: f
             height = DEXA_LANE_HEIGHT
             lo, hi = z_range
             inner_top, inner_bottom = top + 10, top + height - 10
+            previous: list[QPointF] = []
             for item in items:
                 x = scale.x_of(item.start) + scale.px_per_day / 2
                 z = item.z_score if item.z_score is not None else lo
                 y = inner_bottom - (z - lo) / (hi - lo) * (inner_bottom - inner_top)
                 hit = QRectF(x - MARKER / 2, y - MARKER / 2, MARKER, MARKER)
-                placed.append(Placed(item, hit, 0, QPointF(x, y)))
+                # two values of one scan close together: the second's words go before it
+                crowded = any(abs(p.x() - x) < 40 and abs(p.y() - y) < 13 for p in previous[-3:])
+                previous.append(QPointF(x, y))
+                placed.append(Placed(item, hit, 0, QPointF(x, y), crowded and x - 40 > scale.left))
             lanes.append((lane, top, height))
             top += height
             continue
@@ -492,7 +496,7 @@ def paint_timeline(painter: QPainter, timeline: Timeline | None, scale: TimeScal
     painter.setFont(bold_font)
     label = f"Today {written_date(timeline.on)}"
     w = QFontMetricsF(bold_font).horizontalAdvance(label) + 8
-    box = QRectF(x - w / 2, 2, w, 16)
+    box = QRectF(min(max(x - w / 2, scale.left), width - RIGHT_MARGIN - w), 2, w, 16)
     painter.fillRect(box, QColor("white"))
     painter.setPen(QPen(ink.today, 1))
     painter.setBrush(Qt.BrushStyle.NoBrush)
