@@ -54,3 +54,151 @@ def test_the_overview_gives_the_same_lines_and_tasks_as_the_two_lists_from_one_r
     assert list(overview.tasks) == services.caseload_worklist(TODAY)
     assert queries_for(lambda: services.caseload_overview(TODAY)) == queries_for(
         lambda: services.caseload_worklist(TODAY))
+
+
+# --- status flags, from the gate's facts and rules and her tasks ------------------------------
+
+from dataclasses import replace  # noqa: E402
+
+from pao_clinic.gate.task_words import TASK_WORDS  # noqa: E402
+from pao_clinic.gate.worklist import TASK_CODES  # noqa: E402
+from pao_clinic.services.caseload import (  # noqa: E402
+    FLAG_BREASTFEEDING, FLAG_DECISION_DUE, FLAG_KINDS, FLAG_MOOD, FLAG_PREGNANT, FLAG_REFERRAL_OVERDUE,
+    FLAG_REPEAT_FRACTURE,
+)
+
+from .gate_builders import (  # noqa: E402
+    D, birth, breastfed, days, decision, epds, ongoing_pregnancy, referral, treatable_record, vertebral,
+    well_documented_record,
+)
+
+
+def flagged_patients(d: date = D) -> dict[str, object]:
+    """One woman for each flag (and each "Do this now"), on day `d`, by the hospital number she is found by."""
+    def who(n: int, family: str, given: str, nhs: str | None = None) -> dict:
+        return dict(ref=f"p{n}", family_name=family, given_name=given, nhs_number=nhs, hospital_number=f"HX{n:04d}")
+
+    weaned_and_decided = dict(decisions=(decision(d - days(30)),))
+    return {
+        "breastfeeding": treatable_record(
+            d, **who(1, "Åberg", "Nicola", "9434765919"), pregnancies=(birth("b1", d - days(100)),),
+            breastfeeding=(breastfed("b1", d - days(100), planned_stop_on=d + days(30)),),
+            fractures=(vertebral("l1", 2, d - days(90)),)),
+        "pregnant": well_documented_record(
+            d, **who(2, "Wiśniewska-O'Brien", "Łucja", "9434765927"),
+            pregnancies=(birth("b1", d - days(700)), ongoing_pregnancy("b2")),
+            breastfeeding=(breastfed("b1", d - days(700), stopped_on=d - days(400)),)),
+        "decision_due": treatable_record(d, **who(3, "Begum", "Inês", "9434765935")),
+        "repeat_fracture": treatable_record(
+            d, **who(4, "Ní Bhriain", "Siobhán"), **weaned_and_decided,
+            fractures=(vertebral("l1", 2, d - days(150)), vertebral("l2", 2, d - days(150)),
+                       vertebral("t12", 2, d - days(10)))),
+        "referral_overdue": treatable_record(
+            d, **who(5, "Nguyễn", "Thảo"), **weaned_and_decided,
+            referrals=(referral(status="sent", created_on=d - days(100), sent_on=d - days(100)),)),
+        "mood": well_documented_record(d, **who(6, "Ødegaard", "Søs"), epds=(epds(d - days(5), 15, 1),)),
+        "feeding_check": treatable_record(
+            d, **who(7, "Brontë", "Zoë"), pregnancies=(birth("b1", d - days(100)),),
+            breastfeeding=(breastfed("b1", d - days(100), planned_stop_on=d - days(10)),)),
+        "lactation_unknown": treatable_record(
+            d, **who(8, "Kowalczyk", "Ada"), pregnancies=(birth("b1", d - days(100)),), breastfeeding=()),
+        "referral_unsent": treatable_record(
+            d, **who(9, "Mensah", "Efua"), **weaned_and_decided,
+            referrals=(referral(status="draft", created_on=d - days(60)),)),
+        "nothing": well_documented_record(d, **who(10, "Smith", "Amy")),
+    }
+
+
+EXPECTED_FLAGS = {
+    "breastfeeding": {FLAG_BREASTFEEDING},
+    "pregnant": {FLAG_PREGNANT},
+    "decision_due": {FLAG_DECISION_DUE},
+    "repeat_fracture": {FLAG_REPEAT_FRACTURE},
+    "referral_overdue": {FLAG_REFERRAL_OVERDUE},
+    "mood": {FLAG_MOOD},
+    "feeding_check": {FLAG_BREASTFEEDING},   # planned stop passed: still breastfeeding until she says
+    "lactation_unknown": set(),
+    "referral_unsent": set(),
+    "nothing": set(),
+}
+
+
+def import_flagged(clinic) -> dict[str, services.CaseloadRow]:
+    patients = flagged_patients(D)
+    services.import_records(clinic.nurse, list(patients.values()))
+    by_number = {r.hospital_number: r for r in services.caseload_rows(D)}
+    return {case: by_number[record.hospital_number] for case, record in patients.items()}
+
+
+def test_each_flag_is_on_the_woman_built_for_it_and_says_so_in_words(clinic):
+    rows = import_flagged(clinic)
+    assert {case: {f.kind for f in row.flags} for case, row in rows.items()} == EXPECTED_FLAGS
+    words = {case: row.flag_words for case, row in rows.items() if row.flags}
+    assert words["breastfeeding"] == ("Blocked: breastfeeding",)
+    assert words["pregnant"] == ("Blocked: pregnant",)
+    assert words["decision_due"] == ("Decision due",)
+    assert words["repeat_fracture"] == ("Repeat fracture",)
+    assert words["referral_overdue"] == ("Referral overdue",)
+    assert words["mood"] == ("Mood: EPDS 15, self-harm",)
+    # the detail says why, in the gate's and the worklist's own words
+    (feeding,) = rows["breastfeeding"].flags
+    assert feeding.detail.startswith("BF-1: Breastfeeding (planned to stop on ")
+    (pregnant,) = rows["pregnant"].flags
+    assert pregnant.detail.startswith("PREG-1: Pregnant on ")
+    (repeat,) = rows["repeat_fracture"].flags
+    assert repeat.urgent and "T12 grade 2" in repeat.detail
+    assert rows["mood"].flags[0].urgent and rows["mood"].urgent_tasks == 1
+    assert not rows["decision_due"].flags[0].urgent
+    for row in rows.values():
+        assert all(f.kind in FLAG_KINDS and f.text and f.detail for f in row.flags)
+
+
+def test_the_flags_and_task_counts_agree_with_the_days_worklist(clinic):
+    rows = import_flagged(clinic)
+    tasks = services.caseload_worklist(D)
+    by_patient: dict[str, list] = {}
+    for task in tasks:
+        by_patient.setdefault(task.patient, []).append(task)
+    for row in rows.values():
+        hers = by_patient.get((row.nhs_number or row.hospital_number).replace(" ", ""), [])
+        codes = {t.code for t in hers}
+        assert row.open_tasks == len(hers)
+        assert row.urgent_tasks == sum(1 for t in hers if t.priority == "urgent")
+        assert row.has_flag(FLAG_DECISION_DUE) == ("DECISION-DUE" in codes)
+        assert row.has_flag(FLAG_REFERRAL_OVERDUE) == ("REFERRAL-OVERDUE" in codes)
+        assert row.has_flag(FLAG_MOOD) == ("MOOD" in codes)
+
+
+def test_a_row_gives_her_date_of_birth(clinic):
+    rows = import_flagged(clinic)
+    patients = flagged_patients(D)
+    for case, row in rows.items():
+        assert row.date_of_birth == patients[case].date_of_birth
+
+
+def test_flags_follow_the_day_the_caseload_is_read_for(clinic):
+    rows = import_flagged(clinic)
+    # a day before her new fracture was identified: no repeat fracture yet
+    earlier = {r.hospital_number: r for r in services.caseload_rows(D - days(20))}
+    assert not earlier[rows["repeat_fracture"].hospital_number].has_flag(FLAG_REPEAT_FRACTURE)
+    # a day after her planned stop has passed, and feeding is still on record as going on
+    later = {r.hospital_number: r for r in services.caseload_rows(D + days(40))}
+    assert later[rows["breastfeeding"].hospital_number].has_flag(FLAG_BREASTFEEDING)
+
+
+def test_the_flag_query_count_does_not_grow_with_flagged_patients(clinic):
+    patients = list(flagged_patients(D).values())
+    services.import_records(clinic.nurse, patients[:2])
+    small = queries_for(lambda: services.caseload_rows(D))
+    services.import_records(clinic.nurse, [replace(p, ref=f"{p.ref}-again", nhs_number=None,
+                                                   hospital_number=f"{p.hospital_number}B") for p in patients]
+                            + patients[2:])
+    assert len(services.caseload_rows(D)) == 2 * len(patients)
+    assert queries_for(lambda: services.caseload_rows(D)) == small
+
+
+def test_every_task_code_has_words_that_are_not_the_code():
+    assert set(TASK_WORDS) == set(TASK_CODES)
+    for code, words in TASK_WORDS.items():
+        assert words[0].isupper() and not words.isupper() and code not in words  # a sentence, not the code
+    assert TASK_WORDS["REPEAT-FRACTURE"] == "Repeat fracture since last decision"

@@ -12,14 +12,21 @@ seconds at 10,000 rows.  Python's own sort of the raw values takes milliseconds.
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from pao_clinic.record.dates import written_date
 from pao_clinic.gate.facts import written_number
 from pao_clinic.services import CaseloadRow
+from pao_clinic.services.caseload import (
+    FLAG_BREASTFEEDING, FLAG_DECISION_DUE, FLAG_MOOD, FLAG_PREGNANT, FLAG_REFERRAL_OVERDUE, FLAG_REPEAT_FRACTURE,
+    CaseloadFlag,
+)
+from pao_clinic.services.patient_view import banner_name
 
 ROW_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1   # the raw value a column sorts by (date, number, folded text, None)
@@ -80,6 +87,10 @@ class RowTableModel(QAbstractTableModel):
 
     def rows(self) -> list:
         return list(self._rows)
+
+    def row_at(self, row: int) -> Any:
+        """The row value at a source row (no copy, no call through Qt)."""
+        return self._rows[row]
 
     # -- sorting -----------------------------------------------------------------
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -217,41 +228,151 @@ def caseload_search_key(row: CaseloadRow) -> str:
     return search_fold("\n".join(parts))
 
 
-class CaseloadTableModel(RowTableModel):
-    (COL_NAME, COL_NHS_NUMBER, COL_HOSPITAL_NUMBER, COL_AGE, COL_LATEST_DELIVERY,
-     COL_FRACTURES, COL_LOWEST_Z, COL_LACTATION, COL_OPEN_REFERRALS) = range(9)
+#: Each kind of flag's badge colours (background, border, text); the badge always carries its words too.
+FLAG_COLOURS: dict[str, tuple[str, str, str]] = {
+    FLAG_PREGNANT: ("#fde7e4", "#b3261e", "#7a1712"),
+    FLAG_BREASTFEEDING: ("#fde7e4", "#b3261e", "#7a1712"),
+    FLAG_DECISION_DUE: ("#e3eefa", "#1f5f99", "#0d3c66"),
+    FLAG_REPEAT_FRACTURE: ("#fdecd8", "#a35a00", "#5c3300"),
+    FLAG_REFERRAL_OVERDUE: ("#f1e4f5", "#6a1b9a", "#4a126b"),
+    FLAG_MOOD: ("#e6f2e6", "#2e6b30", "#1b4d1d"),
+}
+_OTHER_FLAG_COLOURS = ("#eeeeee", "#555555", "#222222")
+FLAG_SEPARATOR = " \u00b7 "   # between the flags' words in the cell's text
 
-    HEADERS = ("Name", "NHS number", "Hospital\nnumber", "Age", "Latest\ndelivery",
+
+def flags_text(flags: Iterable[CaseloadFlag]) -> str:
+    """A line's flags as the cell's text: "Blocked: breastfeeding · Decision due"."""
+    return FLAG_SEPARATOR.join(flag.text + (" (urgent)" if flag.urgent else "") for flag in flags)
+
+
+def badge_layout(widths: list[int], available: int, gap: int, more_width: int) -> tuple[list[int], int]:
+    """Where each badge of the given widths starts, left to right, within `available` pixels.
+
+    Returns the x offsets of the badges that fit and how many are left over; when some
+    do not fit, room is kept at the end for a "+N" badge `more_width` wide.
+    """
+    xs: list[int] = []
+    x = 0
+    for i, width in enumerate(widths):
+        last = i == len(widths) - 1
+        room_needed = width if last else width + gap + more_width
+        if x + room_needed > available and not (last and x + width <= available):
+            break
+        xs.append(x)
+        x += width + gap
+    return xs, len(widths) - len(xs)
+
+
+class FlagBadgeDelegate(QStyledItemDelegate):
+    """Draws a caseload line's flags as badges: a framed word each, urgent ones bold with a "!"."""
+
+    PAD_X, PAD_Y, GAP, RADIUS = 6, 2, 4, 4
+
+    def _font(self, option: QStyleOptionViewItem, urgent: bool) -> QFont:
+        font = QFont(option.font)
+        font.setBold(urgent)
+        return font
+
+    @staticmethod
+    def badge_words(flag: CaseloadFlag) -> str:
+        return f"! {flag.text}" if flag.urgent else flag.text
+
+    def _widths(self, option: QStyleOptionViewItem, flags: tuple[CaseloadFlag, ...]) -> list[int]:
+        return [QFontMetrics(self._font(option, f.urgent)).horizontalAdvance(self.badge_words(f)) + 2 * self.PAD_X
+                for f in flags]
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        row = index.data(ROW_ROLE)
+        flags = getattr(row, "flags", ())
+        if not flags:
+            super().paint(painter, option, index)
+            return
+        self.initStyleOption(option, index)
+        option.text = ""
+        style = option.widget.style() if option.widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        widths = self._widths(option, flags)
+        more = QFontMetrics(option.font).horizontalAdvance("+9") + 2 * self.PAD_X
+        rect = option.rect.adjusted(3, 0, -3, 0)
+        xs, left_over = badge_layout(widths, rect.width(), self.GAP, more)
+        height = QFontMetrics(option.font).height() + 2 * self.PAD_Y
+        top = rect.top() + (rect.height() - height) // 2
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for flag, x, width in zip(flags, xs, widths):
+            background, border, text = FLAG_COLOURS.get(flag.kind, _OTHER_FLAG_COLOURS)
+            badge = QRect(rect.left() + x, top, width, height)
+            painter.setPen(QPen(QColor(border), 2 if flag.urgent else 1))
+            painter.setBrush(QColor(background))
+            painter.drawRoundedRect(badge, self.RADIUS, self.RADIUS)
+            painter.setPen(QColor(text))
+            painter.setFont(self._font(option, flag.urgent))
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, self.badge_words(flag))
+        if left_over:
+            x = rect.left() + (xs[-1] + widths[len(xs) - 1] + self.GAP if xs else 0)
+            badge = QRect(x, top, more, height)
+            painter.setPen(QPen(option.palette.text().color(), 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setFont(option.font)
+            painter.drawRoundedRect(badge, self.RADIUS, self.RADIUS)
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, f"+{left_over}")
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        flags = getattr(index.data(ROW_ROLE), "flags", ())
+        base = super().sizeHint(option, index)
+        if not flags:
+            return base
+        widths = self._widths(option, flags)
+        width = sum(widths) + self.GAP * (len(widths) - 1) + 6
+        return QSize(width, max(base.height(), QFontMetrics(option.font).height() + 2 * self.PAD_Y + 4))
+
+
+class CaseloadTableModel(RowTableModel):
+    (COL_NAME, COL_BORN, COL_AGE, COL_FLAGS, COL_NHS_NUMBER, COL_HOSPITAL_NUMBER, COL_LATEST_DELIVERY,
+     COL_FRACTURES, COL_LOWEST_Z, COL_LACTATION, COL_OPEN_REFERRALS) = range(11)
+
+    HEADERS = ("Name", "Born", "Age", "Status", "NHS number", "Hospital\nnumber", "Latest\ndelivery",
                "Fractures", "Lowest\nZ-score", "Breastfeeding", "Open\nreferrals")
-    HEADER_TIPS = ("Family name, given name", "NHS number", "Hospital number", "Age today",
+    HEADER_TIPS = ("FAMILY NAME, given name", "Date of birth", "Age today",
+                   "Status flags today: blocked by pregnancy or breastfeeding, decision due, repeat fracture, "
+                   "referral overdue, mood", "NHS number", "Hospital number",
                    "Her most recent birth", "Fractures on record", "Lowest Z-score of her latest DEXA",
                    "Breastfeeding status today", "Referrals not yet seen, declined or cancelled")
-    ALIGNMENTS = (ALIGN_TEXT, ALIGN_TEXT, ALIGN_TEXT, ALIGN_NUMBER, ALIGN_TEXT,
+    ALIGNMENTS = (ALIGN_TEXT, ALIGN_TEXT, ALIGN_NUMBER, ALIGN_TEXT, ALIGN_TEXT, ALIGN_TEXT, ALIGN_TEXT,
                   ALIGN_NUMBER, ALIGN_NUMBER, ALIGN_TEXT, ALIGN_NUMBER)
 
-    PER_ROW = ("_search_keys", "_name_keys")
+    PER_ROW = ("_search_keys", "_name_keys", "_flag_texts")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._search_keys: list[str] = []
         self._name_keys: list[str] = []
+        self._flag_texts: list[str] = []
 
     def _prepare(self) -> None:
         self._search_keys = [caseload_search_key(r) for r in self._rows]
         self._name_keys = [search_fold(f"{r.family_name}\t{r.given_name}") for r in self._rows]
+        self._flag_texts = [flags_text(r.flags) for r in self._rows]
 
     def search_key(self, row: int) -> str:
         return self._search_keys[row]
 
     def display(self, item: CaseloadRow, column: int) -> str:
         if column == self.COL_NAME:
-            return item.name
+            return banner_name(item.family_name, item.given_name)
+        if column == self.COL_BORN:
+            return written_date(item.date_of_birth) if item.date_of_birth else NOTHING
+        if column == self.COL_AGE:
+            return str(item.age)
+        if column == self.COL_FLAGS:
+            return flags_text(item.flags)
         if column == self.COL_NHS_NUMBER:
             return item.nhs_number
         if column == self.COL_HOSPITAL_NUMBER:
             return item.hospital_number
-        if column == self.COL_AGE:
-            return str(item.age)
         if column == self.COL_LATEST_DELIVERY:
             return written_date(item.latest_delivery) if item.latest_delivery else NOTHING
         if column == self.COL_FRACTURES:
@@ -268,12 +389,16 @@ class CaseloadTableModel(RowTableModel):
         item = self._rows[row]
         if column == self.COL_NAME:
             return self._name_keys[row]
+        if column == self.COL_BORN:
+            return item.date_of_birth
+        if column == self.COL_AGE:
+            return item.age
+        if column == self.COL_FLAGS:  # most flags first when descending; none last either way
+            return (len(item.flags), self._flag_texts[row]) if item.flags else None
         if column == self.COL_NHS_NUMBER:
             return item.nhs_number or None
         if column == self.COL_HOSPITAL_NUMBER:
             return item.hospital_number or None
-        if column == self.COL_AGE:
-            return item.age
         if column == self.COL_LATEST_DELIVERY:
             return item.latest_delivery
         if column == self.COL_FRACTURES:
@@ -292,24 +417,59 @@ class CaseloadTableModel(RowTableModel):
                 return LACTATION_TIPS.get(item.lactation)
             if role == Qt.ItemDataRole.ForegroundRole and item.lactation == "unknown":
                 return QBrush(ATTENTION_COLOUR)
+        if column == self.COL_FLAGS and role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleDescriptionRole):
+            return "\n".join(f"{flag.text}: {flag.detail}" for flag in item.flags) or "No status flags today"
         if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_LOWEST_Z and item.lowest_z is None:
             return "No Z-score: no DEXA, or T-scores only"
         if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_NAME:
             return f"{item.given_name} {item.family_name}, {item.age}"
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_BORN and item.date_of_birth:
+            return f"Born {written_date(item.date_of_birth)}, {item.age} today"
         return None
 
 
-class CaseloadFilterProxy(RowSortProxy):
-    """Filters as you type on name, NHS number (spaces or none) and hospital number.
+# --- quick filters ----------------------------------------------------------------------
 
-    Case- and accent-insensitive; every word typed must appear.  The source rows'
-    search keys are computed once in `set_rows`, so a keystroke is one pass over
-    strings in memory.
+@dataclass(frozen=True, slots=True)
+class QuickFilter:
+    """A toggle above the caseload: which lines it keeps."""
+
+    key: str
+    label: str
+    tip: str
+    keeps: Callable[[CaseloadRow], bool]
+
+
+QUICK_FILTERS: tuple[QuickFilter, ...] = (
+    QuickFilter("decision_due", "Decision due", "Only women for whom a treatment decision is due",
+                lambda r: r.has_flag(FLAG_DECISION_DUE)),
+    QuickFilter("breastfeeding", "Breastfeeding", "Only women breastfeeding today (osteoporosis drugs deferred)",
+                lambda r: r.has_flag(FLAG_BREASTFEEDING)),
+    QuickFilter("referral_overdue", "Overdue referrals", "Only women with a referral sent and not acknowledged in time",
+                lambda r: r.has_flag(FLAG_REFERRAL_OVERDUE)),
+    QuickFilter("urgent", "Urgent tasks", "Only women with an urgent task on today's worklist",
+                lambda r: r.urgent_tasks > 0),
+)
+QUICK_FILTER_KEYS: tuple[str, ...] = tuple(f.key for f in QUICK_FILTERS)
+_QUICK = {f.key: f for f in QUICK_FILTERS}
+
+
+def quick_filter(key: str) -> QuickFilter:
+    return _QUICK[key]
+
+
+class CaseloadFilterProxy(RowSortProxy):
+    """Filters as you type on name, NHS number (spaces or none) and hospital number, and by quick filters.
+
+    Case- and accent-insensitive; every word typed must appear, and every quick filter
+    switched on must keep the line.  The source rows' search keys are computed once in
+    `set_rows`, so a keystroke is one pass over strings in memory.
     """
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._terms: list[str] = []
+        self._quick: tuple[QuickFilter, ...] = ()
 
     def set_search_text(self, text: str) -> None:
         terms = search_terms(text)
@@ -319,8 +479,29 @@ class CaseloadFilterProxy(RowSortProxy):
         self._terms = terms
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    def set_quick_filters(self, keys: Iterable[str]) -> None:
+        """Keep only the lines every one of these quick filters keeps (none: all lines)."""
+        wanted = set(keys)
+        unknown = wanted - set(QUICK_FILTER_KEYS)
+        if unknown:
+            raise KeyError(f"not quick filters: {sorted(unknown)} (known: {', '.join(QUICK_FILTER_KEYS)})")
+        chosen = tuple(f for f in QUICK_FILTERS if f.key in wanted)
+        if chosen == self._quick:
+            return
+        self.beginFilterChange()
+        self._quick = chosen
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def quick_filters(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self._quick)
+
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        source = self.sourceModel()
+        if self._quick:
+            item = source.row_at(source_row)
+            if not all(f.keeps(item) for f in self._quick):
+                return False
         if not self._terms:
             return True
-        key = self.sourceModel().search_key(source_row)
+        key = source.search_key(source_row)
         return all(term in key for term in self._terms)

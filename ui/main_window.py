@@ -1,7 +1,10 @@
 """The main window: the caseload, today's worklist beside it, and "Check medication…".
 
 Both lists come from service calls run in one background worker; the window only
-shows what they return.
+shows what they return.  The caseload shows each woman's status flags as worded
+badges, with quick filters above it; the worklist shows each task in words, the
+"What to do" text wrapped in full, tasks coming up apart from overdue ones, and a
+"Do this now" button for the selected task's next step.
 """
 
 from __future__ import annotations
@@ -10,29 +13,66 @@ import sys
 from datetime import date, datetime
 from typing import Callable
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDockWidget, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QTableView,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QPushButton,
+    QTableView, QVBoxLayout, QWidget,
 )
 
 from pao_clinic import services
 from pao_clinic.errors import PaoClinicError
 from pao_clinic.gate import WorklistTask
+from pao_clinic.gate.task_words import task_words
 from pao_clinic.record.dates import written_date
 from pao_clinic.services import Actor, CaseloadRow
 from pao_clinic.services.patient_view import banner_name
 
-from .caseload_model import ROW_ROLE, CaseloadFilterProxy, CaseloadTableModel, RowSortProxy
+from .caseload_model import (
+    QUICK_FILTERS, ROW_ROLE, CaseloadFilterProxy, CaseloadTableModel, FlagBadgeDelegate, RowSortProxy,
+)
 from .check_dialog import CheckMedicationDialog
-from .patient_record import section_for_task
+from .patient_record import SECTION_TITLES, section_for_task
 from .patient_tabs import PatientTabs
 from .resources import resource_path
 from .workers import Worker, WorkerPool
-from .worklist_model import WorklistTableModel, patients_by_identifier
+from .worklist_model import WorklistDelegate, WorklistTableModel, patients_by_identifier
 
 FILTER_PLACEHOLDER = "Filter by name, NHS or hospital number"
+TICK = "\u2713 "  # on a quick filter that is on
+
+#: The size the window opens at on a first run when the screen has room, and the smallest it may be.
+PREFERRED_SIZE = QSize(1440, 860)
+MINIMUM_SIZE = QSize(1000, 600)
+#: Below this width the worklist goes under the caseload, so its "What to do" text has the full width.
+WIDE_WINDOW = 1600
+
+#: A task's next step: the decision dialog, or the section of her record where it is done.
+DECISION = "decision"
+NEXT_STEPS: dict[str, tuple[str, str]] = {
+    "LACTATION-UNKNOWN": ("Record feeding", "pregnancies"),
+    "FEEDING-CHECK": ("Record feeding", "pregnancies"),
+    "REFERRAL-OVERDUE": ("Open the referral", "referrals"),
+    "REFERRAL-UNSENT": ("Open the referral", "referrals"),
+    "DECISION-DUE": ("Record a decision", DECISION),
+}
+
+
+def next_step(code: str) -> tuple[str, str]:
+    """(button words, DECISION or the section key) for a task code."""
+    if code in NEXT_STEPS:
+        return NEXT_STEPS[code]
+    section = section_for_task(code)
+    return f"Open {SECTION_TITLES[section]}", section
+
+
+def first_run_geometry(available: QRect, preferred: QSize = PREFERRED_SIZE) -> QRect:
+    """The window's place on a first run: the preferred size within the screen's free area, centred."""
+    width = min(preferred.width(), available.width())
+    height = min(preferred.height(), available.height())
+    left = available.left() + (available.width() - width) // 2
+    top = available.top() + (available.height() - height) // 2
+    return QRect(left, top, width, height)
 
 
 def load_lists(on: date) -> tuple[list[CaseloadRow], list[WorklistTask]]:
@@ -66,6 +106,7 @@ class MainWindow(QMainWindow):
     refreshed = Signal()                 # both lists show fresh rows
     refresh_failed = Signal(str)         # a known error stopped the refresh (its text)
     patient_selected = Signal(object)    # the CaseloadRow now selected, or None
+    decision_requested = Signal(int)     # "Do this now" on a decision due: the patient's id
 
     #: How often the window looks at the calendar, so that lists left open overnight follow the real date.
     DAY_CHECK_MS = 60_000
@@ -87,7 +128,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.title())
         self.setWindowIcon(QIcon(str(resource_path("icons/app.svg"))))
-        self.resize(1440, 860)
+        self.setMinimumSize(MINIMUM_SIZE)
+        self._place_for_first_run()
 
         self._build_actions()
         self._build_caseload()
@@ -142,6 +184,7 @@ class MainWindow(QMainWindow):
         self.filter_edit.setObjectName("caseloadFilter")
         self.filter_edit.setPlaceholderText(FILTER_PLACEHOLDER)
         self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAccessibleName("Find patient")
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.count_label = QLabel()
         self.count_label.setObjectName("caseloadCount")
@@ -153,8 +196,26 @@ class MainWindow(QMainWindow):
                        self.caseload_proxy.modelReset, self.caseload_proxy.layoutChanged):
             signal.connect(self._on_caseload_proxy_rows_changed)
 
+        self.quick_filter_buttons: dict[str, QPushButton] = {}
+        quick = QHBoxLayout()
+        quick.setSpacing(4)
+        show_only = QLabel("Show only:")
+        quick.addWidget(show_only)
+        for spec in QUICK_FILTERS:
+            button = QPushButton(spec.label)
+            button.setObjectName(f"quickFilter_{spec.key}")
+            button.setCheckable(True)
+            button.setToolTip(spec.tip)
+            button.setAccessibleName(f"Show only: {spec.label}")
+            button.toggled.connect(self._on_quick_filter_button_toggled)
+            self.quick_filter_buttons[spec.key] = button
+            quick.addWidget(button)
+
         self.caseload_view = _table_view("caseloadTable")
+        self.caseload_view.setAccessibleName("Caseload")
         self.caseload_view.setModel(self.caseload_proxy)
+        self.flag_delegate = FlagBadgeDelegate(self.caseload_view)
+        self.caseload_view.setItemDelegateForColumn(CaseloadTableModel.COL_FLAGS, self.flag_delegate)
         self.caseload_view.sortByColumn(CaseloadTableModel.COL_NAME, Qt.SortOrder.AscendingOrder)
         self.caseload_view.horizontalHeader().setStretchLastSection(False)
         self.caseload_view.selectionModel().selectionChanged.connect(self._on_caseload_selection_changed)
@@ -162,6 +223,9 @@ class MainWindow(QMainWindow):
 
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
+        top.addSpacing(8)
+        top.addLayout(quick)
+        top.addSpacing(8)
         top.addWidget(self.count_label)
         panel = QWidget()
         panel.setObjectName("caseloadPanel")
@@ -178,26 +242,49 @@ class MainWindow(QMainWindow):
         self.worklist_proxy = RowSortProxy(self)
         self.worklist_proxy.setSourceModel(self.worklist_model)
         self.worklist_view = _table_view("worklistTable")
+        self.worklist_view.setAccessibleName("Today's worklist")
         self.worklist_view.setModel(self.worklist_proxy)
+        self.worklist_view.setItemDelegate(WorklistDelegate(self.worklist_view))
+        self.worklist_view.setWordWrap(True)
+        self.worklist_view.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.worklist_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.worklist_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.worklist_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the spec's order until asked
         header = self.worklist_view.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionsMovable(False)
+        header.setMinimumSectionSize(48)
         self.worklist_view.selectionModel().selectionChanged.connect(self._on_worklist_selection_changed)
         self.worklist_view.doubleClicked.connect(self._on_worklist_view_double_clicked)
         self.worklist_detail = QLabel()
         self.worklist_detail.setObjectName("taskDetail")
         self.worklist_detail.setWordWrap(True)
         self.worklist_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.worklist_detail.setMinimumHeight(self.fontMetrics().lineSpacing() * 3 + 12)
+        self.worklist_detail.setMinimumHeight(self.fontMetrics().lineSpacing() + 8)
         self.worklist_detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+
+        self.do_now_button = QPushButton("Do this now")
+        self.do_now_button.setObjectName("doThisNowButton")
+        self.do_now_button.setAccessibleName("Do this now")
+        self.do_now_button.setDefault(False)
+        self.do_now_button.clicked.connect(self._on_do_now_button_clicked)
+        self.do_now_action = QAction("Do this now", self)
+        self.do_now_action.setObjectName("doThisNowAction")
+        self.do_now_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.do_now_action.setStatusTip("The selected task's next step")
+        self.do_now_action.triggered.connect(self._on_do_now_button_clicked)
+        self.addAction(self.do_now_action)
+
+        below = QHBoxLayout()
+        below.addWidget(self.worklist_detail, 1)
+        below.addWidget(self.do_now_button, 0, Qt.AlignmentFlag.AlignTop)
 
         panel = QWidget()
         panel.setObjectName("worklistPanel")
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(4, 8, 8, 8)
         layout.addWidget(self.worklist_view, 1)
-        layout.addWidget(self.worklist_detail)
+        layout.addLayout(below)
 
         self.worklist_dock = QDockWidget("Today's worklist", self)
         self.worklist_dock.setObjectName("worklistDock")
@@ -206,8 +293,12 @@ class MainWindow(QMainWindow):
         self.worklist_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                                        | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.worklist_dock.setWidget(panel)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.worklist_dock)
-        self.resizeDocks([self.worklist_dock], [500], Qt.Orientation.Horizontal)
+        if self.width() >= WIDE_WINDOW:
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.worklist_dock)
+            self.resizeDocks([self.worklist_dock], [620], Qt.Orientation.Horizontal)
+        else:  # a laptop: the worklist under the caseload, the full width for what to do
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.worklist_dock)
+            self.resizeDocks([self.worklist_dock], [self.height() * 2 // 5], Qt.Orientation.Vertical)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -220,6 +311,7 @@ class MainWindow(QMainWindow):
         patient_menu.addAction(self.patient_tabs.close_action)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.worklist_dock.toggleViewAction())
+        patient_menu.addAction(self.do_now_action)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -229,12 +321,25 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(demo)
         self.database_label = QLabel(self.database)
         self.database_label.setObjectName("databaseLabel")
+        self.database_label.setToolTip(self.database)
+        self.database_label.setMinimumWidth(80)  # a long path never widens the window past a laptop's screen
+        self.database_label.setMaximumWidth(420)
         self.user_label = QLabel(f"Signed in as {self.actor.display_name} ({self.actor.role})")
         self.user_label.setObjectName("userLabel")
         bar.addPermanentWidget(self.database_label)
         bar.addPermanentWidget(self.user_label)
 
     # -- window state ------------------------------------------------------------------
+    def _place_for_first_run(self) -> None:
+        """The preferred size where the screen has room for it, else the screen's free area."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(PREFERRED_SIZE)
+            return
+        place = first_run_geometry(screen.availableGeometry())
+        self.resize(place.size().expandedTo(MINIMUM_SIZE))
+        self.move(place.topLeft())
+
     def _restore_window_state(self) -> None:
         settings = QSettings()
         geometry = settings.value("main_window/geometry")
@@ -243,6 +348,7 @@ class MainWindow(QMainWindow):
         state = settings.value("main_window/state")
         if state is not None:
             self.restoreState(state)
+        self.statusBar().show()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = QSettings()
@@ -281,10 +387,12 @@ class MainWindow(QMainWindow):
         self.shown_on = self._requested_on
         selected = self.selected_patient()
         self.caseload_model.set_rows(rows)
-        self.worklist_model.set_rows(tasks, patients_by_identifier(rows))
+        self.worklist_model.set_rows(tasks, patients_by_identifier(rows), on=self.shown_on)
+        self._label_quick_filters()
         if not self._loaded_once:
             self._loaded_once = True
             self._fit_columns()
+            self._fit_worklist_columns()
             self._give_spare_width_to_the_worklist()
         if selected is not None:
             self.show_patient(selected.patient_id, clear_filter=False)
@@ -317,7 +425,7 @@ class MainWindow(QMainWindow):
 
         Not QHeaderView's own size hint: it reserves room for a sort arrow in every section.
         """
-        for view, widest in ((self.caseload_view, 240), (self.worklist_view, 200)):
+        for view, widest in ((self.caseload_view, 240),):
             header = view.horizontalHeader()
             header.setResizeContentsPrecision(200)
             metrics = header.fontMetrics()
@@ -327,6 +435,28 @@ class MainWindow(QMainWindow):
                 title_width = max((metrics.horizontalAdvance(line) for line in title.split("\n")), default=0)
                 content_width = view.sizeHintForColumn(column)
                 header.resizeSection(column, min(max(title_width + 24, content_width + 4), widest))
+
+    def _fit_worklist_columns(self) -> None:
+        """Narrow columns for priority, due and the task's words (wrapped); "What to do" stretches."""
+        header = self.worklist_view.horizontalHeader()
+        metrics = self.worklist_view.fontMetrics()
+        icon = self.worklist_view.iconSize().width() if self.worklist_view.iconSize().isValid() else 16
+        widths = {
+            WorklistTableModel.COL_PRIORITY: max(metrics.horizontalAdvance(w) for w in ("Priority", "Routine", "Urgent"))
+            + icon + 22,
+            WorklistTableModel.COL_DUE: max(metrics.horizontalAdvance(w) for w in ("Coming up", "00-Mmm-0000")) + 20,
+            WorklistTableModel.COL_PATIENT: metrics.horizontalAdvance("WIŚNIEWSKA-O'BRIEN,") + 12,
+            WorklistTableModel.COL_TASK: metrics.horizontalAdvance("Repeat fracture since last") + 12,
+        }
+        if self.dockWidgetArea(self.worklist_dock) == Qt.DockWidgetArea.BottomDockWidgetArea:
+            # the full width: due and the task's words on one line where they fit
+            widths[WorklistTableModel.COL_DUE] = metrics.horizontalAdvance("Coming up 00-Mmm-0000") + 20
+            longest = max(metrics.horizontalAdvance(task_words(t.code)) for t in self.worklist_model.rows()) \
+                if self.worklist_model.rowCount() else 0
+            widths[WorklistTableModel.COL_TASK] = min(max(widths[WorklistTableModel.COL_TASK], longest + 16),
+                                                      metrics.horizontalAdvance("m") * 24)
+        for column, width in widths.items():
+            header.resizeSection(column, width)
 
     def _give_spare_width_to_the_worklist(self) -> None:
         """The caseload as wide as its columns; the worklist beside it takes the rest."""
@@ -343,6 +473,24 @@ class MainWindow(QMainWindow):
     def _on_caseload_proxy_rows_changed(self, *_args) -> None:
         shown, total = self.caseload_proxy.rowCount(), self.caseload_model.rowCount()
         self.count_label.setText(f"{shown} of {total} patient{'' if total == 1 else 's'}")
+
+    def _on_quick_filter_button_toggled(self, _checked: bool) -> None:
+        self.caseload_proxy.set_quick_filters(key for key, b in self.quick_filter_buttons.items() if b.isChecked())
+        self._label_quick_filters()
+        self._on_caseload_proxy_rows_changed()
+
+    def _label_quick_filters(self) -> None:
+        """Each button's words, how many lines it keeps, and a tick when on (not only a sunken look)."""
+        rows = self.caseload_model.rows()
+        for spec in QUICK_FILTERS:
+            button = self.quick_filter_buttons[spec.key]
+            count = sum(1 for r in rows if spec.keeps(r))
+            tick = TICK if button.isChecked() else ""
+            button.setText(f"{tick}{spec.label} ({count})")
+
+    def set_quick_filter(self, key: str, on: bool = True) -> None:
+        """Switch a quick filter on or off, as its button does."""
+        self.quick_filter_buttons[key].setChecked(on)
 
     def _on_filter_edit_text_changed(self, text: str) -> None:
         self.caseload_proxy.set_search_text(text)
@@ -415,15 +563,24 @@ class MainWindow(QMainWindow):
     def _on_worklist_selection_changed(self, *_args) -> None:
         task = self.selected_task()
         if task is None:
-            self.worklist_detail.setText("Select a task to read it in full; double-click to find the patient.")
+            self.worklist_detail.setText("Select a task; double-click it to open her record where it is done.")
+            self.do_now_button.setText("Do this now")
+            self.do_now_button.setEnabled(False)
+            self.do_now_action.setEnabled(False)
             return
         patient = self.worklist_model.patient_of(task)
         if patient is None:
             who = task.patient
         else:
             number = f"NHS {patient.nhs_number}" if patient.nhs_number else f"hospital no. {patient.hospital_number}"
-            who = f"{patient.name} ({number})"
-        self.worklist_detail.setText(f"{who} \u2014 {task.code}: {task.message}")
+            who = f"{banner_name(patient.family_name, patient.given_name)} ({number})"
+        self.worklist_detail.setText(f"{who} \u2014 {task_words(task.code)}: {task.message}")
+        self.worklist_detail.setToolTip(task.message)
+        words, _ = next_step(task.code)
+        self.do_now_button.setText(f"Do this now: {words}")
+        self.do_now_button.setAccessibleName(f"Do this now: {words} for {who}")
+        self.do_now_button.setEnabled(patient is not None)
+        self.do_now_action.setEnabled(patient is not None)
 
     def _on_worklist_view_double_clicked(self, index: QModelIndex) -> None:
         task: WorklistTask = index.data(ROW_ROLE)
@@ -431,3 +588,20 @@ class MainWindow(QMainWindow):
         if patient is not None:
             self.show_patient(patient.patient_id)
             self.open_record(patient, section_for_task(task.code))
+
+    def _on_do_now_button_clicked(self, *_args) -> None:
+        task = self.selected_task()
+        if task is not None:
+            self.do_task_now(task)
+
+    def do_task_now(self, task: WorklistTask) -> None:
+        """A task's obvious next step: the decision dialog (asked for by signal), or her record where it is done."""
+        patient = self.worklist_model.patient_of(task)
+        if patient is None:
+            return
+        _, where = next_step(task.code)
+        self.show_patient(patient.patient_id)
+        if where == DECISION:
+            self.decision_requested.emit(patient.patient_id)
+        else:
+            self.open_record(patient, where)

@@ -1,20 +1,27 @@
 """The nurse's worklist table: the tasks `services.caseload_worklist()` returns.
 
 A task names its patient by NHS or hospital number; the caseload rows passed to
-`set_rows` give the name to show beside it (no query per row).
+`set_rows` give the name to show beside it (no query per row).  Tasks are shown in
+the clinic's words (`TASK_WORDS`), and those due after the day the list was worked out
+for ("Coming up") always come after the overdue and today's ones, below a drawn
+separator, whatever column the list is sorted by.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Mapping, Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPen
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from pao_clinic.gate import WorklistTask
+from pao_clinic.gate.task_words import task_words
 from pao_clinic.record.dates import written_date
 from pao_clinic.gate.worklist import PRIORITIES
 from pao_clinic.services import CaseloadRow
+from pao_clinic.services.patient_view import banner_name
 
 from .caseload_model import ALIGN_TEXT, RowTableModel
 from .resources import resource_path
@@ -23,6 +30,14 @@ PRIORITY_WORDS = {"urgent": "Urgent", "high": "High", "routine": "Routine"}
 URGENT_TEXT = QColor("#8c1d18")
 URGENT_BACKGROUND = QColor("#fbe9e7")
 HIGH_TEXT = QColor("#7a4a00")
+SEPARATOR_COLOUR = QColor("#1f5f99")
+
+# When a task falls due, against the day the list was worked out for.
+DUE_OVERDUE, DUE_TODAY, DUE_COMING_UP = "overdue", "today", "coming_up"
+DUE_WORDS = {DUE_OVERDUE: "Overdue", DUE_TODAY: "Today", DUE_COMING_UP: "Coming up"}
+
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 2          # DUE_OVERDUE, DUE_TODAY or DUE_COMING_UP (None: no day)
+GROUP_START_ROLE = Qt.ItemDataRole.UserRole + 3    # True on the first "Coming up" row, below the others
 
 
 def patient_key(identifier: str) -> str:
@@ -35,39 +50,70 @@ def patients_by_identifier(rows: Sequence[CaseloadRow]) -> dict[str, CaseloadRow
     return {patient_key(r.nhs_number or r.hospital_number): r for r in rows}
 
 
+def due_group(task: WorklistTask, on: date | None) -> str | None:
+    """Overdue, today or coming up on `on` (None when the list has no day)."""
+    if on is None:
+        return None
+    if task.due_on < on:
+        return DUE_OVERDUE
+    return DUE_TODAY if task.due_on == on else DUE_COMING_UP
+
+
 class WorklistTableModel(RowTableModel):
-    COL_PRIORITY, COL_DUE, COL_PATIENT, COL_CODE, COL_MESSAGE = range(5)
+    COL_PRIORITY, COL_DUE, COL_PATIENT, COL_TASK, COL_MESSAGE = range(5)
+    COL_CODE = COL_TASK  # the task column shows the code in words
 
     HEADERS = ("Priority", "Due", "Patient", "Task", "What to do")
-    ALIGNMENTS = (ALIGN_TEXT,) * 5
+    HEADER_TIPS = ("Urgent, high or routine", "When it fell due: overdue, today, or coming up",
+                   "FAMILY NAME, given name", "The task, in words (its code in the tooltip)",
+                   "What to do, in full")
+    ALIGNMENTS = (ALIGN_TEXT | Qt.AlignmentFlag.AlignTop,) * 5
+    PER_ROW = ("_groups",)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._patients: Mapping[str, CaseloadRow] = {}
+        self._groups: list[str | None] = []
+        self.on: date | None = None
         self._urgent_icon: QIcon | None = None
         self._bold = QFont()
         self._bold.setBold(True)
 
-    def set_rows(self, rows: Sequence[WorklistTask], patients: Mapping[str, CaseloadRow] | None = None) -> None:
+    def set_rows(self, rows: Sequence[WorklistTask], patients: Mapping[str, CaseloadRow] | None = None,
+                 on: date | None = None) -> None:
+        """The tasks, the caseload rows that name their patients, and the day they were worked out for."""
         self._patients = dict(patients or {})
+        self.on = on
         super().set_rows(rows)
+
+    def _prepare(self) -> None:
+        self._groups = [due_group(t, self.on) for t in self._rows]
+
+    def _sorted_rows(self) -> list[int]:
+        """The column's order, then "Coming up" after the rest (a stable partition)."""
+        order = super()._sorted_rows()
+        return sorted(order, key=lambda row: self._groups[row] == DUE_COMING_UP)
+
+    def group_of(self, row: int) -> str | None:
+        return self._groups[row]
 
     def patient_of(self, task: WorklistTask) -> CaseloadRow | None:
         return self._patients.get(patient_key(task.patient))
 
     def patient_label(self, task: WorklistTask) -> str:
         patient = self.patient_of(task)
-        return patient.name if patient else task.patient
+        return banner_name(patient.family_name, patient.given_name) if patient else task.patient
 
     def display(self, item: WorklistTask, column: int) -> str:
         if column == self.COL_PRIORITY:
             return PRIORITY_WORDS.get(item.priority, item.priority)
         if column == self.COL_DUE:
-            return written_date(item.due_on)
+            group = due_group(item, self.on)
+            return f"{DUE_WORDS[group]} {written_date(item.due_on)}" if group else written_date(item.due_on)
         if column == self.COL_PATIENT:
             return self.patient_label(item)
-        if column == self.COL_CODE:
-            return item.code
+        if column == self.COL_TASK:
+            return task_words(item.code)
         if column == self.COL_MESSAGE:
             return item.message
         return ""
@@ -80,8 +126,8 @@ class WorklistTableModel(RowTableModel):
             return item.due_on
         if column == self.COL_PATIENT:
             return self.patient_label(item).casefold()
-        if column == self.COL_CODE:
-            return item.code
+        if column == self.COL_TASK:
+            return task_words(item.code)
         if column == self.COL_MESSAGE:
             return item.message
         return None
@@ -91,18 +137,31 @@ class WorklistTableModel(RowTableModel):
             self._urgent_icon = QIcon(str(resource_path("icons/urgent.svg")))
         return self._urgent_icon
 
+    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role in (GROUP_ROLE, GROUP_START_ROLE) and index.isValid() and 0 <= index.row() < len(self._rows) \
+                and 0 <= index.column() < len(self.HEADERS):
+            row = index.row()
+            if role == GROUP_ROLE:
+                return self._groups[row]
+            coming = self._groups[row] == DUE_COMING_UP
+            return coming and (row == 0 or self._groups[row - 1] != DUE_COMING_UP)
+        return super().data(index, role)
+
     def extra(self, item: WorklistTask, column: int, role: Qt.ItemDataRole) -> Any:
         urgent = item.priority == "urgent"
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.COL_PATIENT:
                 patient = self.patient_of(item)
-                return f"{patient.name}, {item.patient}" if patient else item.patient
+                return f"{self.patient_label(item)}, {item.patient}" if patient else item.patient
+            if column == self.COL_TASK:
+                return f"{task_words(item.code)} ({item.code})"
             if column == self.COL_MESSAGE:
                 return item.message
             return None
         if role == Qt.ItemDataRole.DecorationRole and urgent and column == self.COL_PRIORITY:
             return self._icon()
-        if role == Qt.ItemDataRole.FontRole and urgent:
+        if role == Qt.ItemDataRole.FontRole and (urgent or (column == self.COL_DUE
+                                                            and due_group(item, self.on) == DUE_COMING_UP)):
             return self._bold
         if role == Qt.ItemDataRole.ForegroundRole:
             if urgent:
@@ -112,3 +171,16 @@ class WorklistTableModel(RowTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and urgent:
             return QBrush(URGENT_BACKGROUND)
         return None
+
+
+class WorklistDelegate(QStyledItemDelegate):
+    """Draws each cell as usual, and a thick rule above the first task that is coming up."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().paint(painter, option, index)
+        if index.data(GROUP_START_ROLE):
+            painter.save()
+            painter.setPen(QPen(SEPARATOR_COLOUR, 3))
+            y = option.rect.top() + 1
+            painter.drawLine(option.rect.left(), y, option.rect.right(), y)
+            painter.restore()

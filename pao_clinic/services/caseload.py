@@ -1,16 +1,50 @@
-"""The caseload list and the nurse's worklist, read for the whole clinic at once."""
+"""The caseload list and the nurse's worklist, read for the whole clinic at once.
+
+Each woman's caseload line carries her status flags for the day (blocked by pregnancy
+or breastfeeding, decision due, repeat fracture, referral overdue, mood), each in
+words; they are read off the gate's facts, the gate's own block rules and her
+worklist tasks, all worked out once per woman from the same read of the caseload.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from pao_clinic.record import codes
+from pao_clinic.clinic_settings import ClinicSettings
+from pao_clinic.gate import clinical_facts, worklist
+from pao_clinic.gate.facts import ClinicalFacts, fracture_description, written_date
+from pao_clinic.gate.rules import GateCase, bf_1, preg_1
+from pao_clinic.gate.task_words import TASK_WORDS, task_words
+from pao_clinic.gate.worklist import TASKS, PatientDay, WorklistTask
+from pao_clinic.record import PatientRecord, codes
 from pao_clinic.record.dates import age_on
-from pao_clinic.gate import lactation_status_on, lowest_z, worklist
 from pao_clinic.record.nhs_number import format_nhs_number
 from pao_clinic.services.clinic import clinic_settings
 from pao_clinic.services.snapshots import load_patient_records
+
+# Kinds of status flag on a caseload line (each flag also carries its words).
+FLAG_PREGNANT = "blocked_pregnant"
+FLAG_BREASTFEEDING = "blocked_breastfeeding"
+FLAG_DECISION_DUE = "decision_due"
+FLAG_REPEAT_FRACTURE = "repeat_fracture"
+FLAG_REFERRAL_OVERDUE = "referral_overdue"
+FLAG_MOOD = "mood"
+FLAG_KINDS: tuple[str, ...] = (FLAG_PREGNANT, FLAG_BREASTFEEDING, FLAG_DECISION_DUE, FLAG_REPEAT_FRACTURE,
+                               FLAG_REFERRAL_OVERDUE, FLAG_MOOD)
+
+# the gate's block rules do not depend on which osteoporosis drug is asked about
+_ANY_OSTEOPOROSIS_DRUG = sorted(codes.OSTEOPOROSIS_DRUGS)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadFlag:
+    """One status flag on her caseload line: a badge in words, never colour alone."""
+
+    kind: str          # FLAG_*
+    text: str          # the badge: "Blocked: breastfeeding"
+    detail: str        # why, in full (tooltip, accessible description)
+    urgent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +54,7 @@ class CaseloadRow:
     patient_id: int
     family_name: str
     given_name: str
+    date_of_birth: date
     nhs_number: str          # shown as "943 476 5919", "" when none
     hospital_number: str
     age: int
@@ -28,44 +63,94 @@ class CaseloadRow:
     lowest_z: float | None   # lowest Z-score of her latest DEXA
     lactation: str           # codes.LACTATION_STATUSES
     open_referrals: int
+    flags: tuple[CaseloadFlag, ...] = ()
+    open_tasks: int = 0      # her worklist tasks on the day
+    urgent_tasks: int = 0    # of which urgent
 
     @property
     def name(self) -> str:
         return f"{self.family_name}, {self.given_name}"
 
+    def has_flag(self, kind: str) -> bool:
+        return any(flag.kind == kind for flag in self.flags)
 
-# what a caseload line is built from (lactation needs pregnancies and feeding)
-CASELOAD_LISTS = ("pregnancies", "breastfeeding", "fractures", "dexa", "referrals")
-
-
-def caseload_rows(on: date | None = None) -> list[CaseloadRow]:
-    """Every live patient's caseload line (a fixed number of queries, whatever the size)."""
-    on = on or date.today()
-    return [caseload_row(record, on) for record in load_patient_records(lists=CASELOAD_LISTS)]
+    @property
+    def flag_words(self) -> tuple[str, ...]:
+        return tuple(flag.text for flag in self.flags)
 
 
-def caseload_row(record, on: date) -> CaseloadRow:
-    """Her caseload line on a date, from her snapshot."""
-    deliveries = [p.ended_on for p in record.pregnancies
-                  if p.outcome in codes.BIRTH_OUTCOMES and p.ended_on and p.ended_on <= on]
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else f"{many} ({n})"
+
+
+def caseload_flags(record: PatientRecord, facts: ClinicalFacts, tasks: list[WorklistTask],
+                   settings: ClinicSettings) -> tuple[CaseloadFlag, ...]:
+    """Her status flags on the day, in FLAG_KINDS order, from the gate's facts, block rules and her tasks."""
+    case = GateCase(record=record, drug=_ANY_OSTEOPOROSIS_DRUG, on=facts.on,
+                    course_days=settings.default_course_days, settings=settings, facts=facts)
+    by_code: dict[str, list[WorklistTask]] = {}
+    for task in tasks:
+        by_code.setdefault(task.code, []).append(task)
+    flags: list[CaseloadFlag] = []
+    if (pregnant := preg_1(case)) is not None:
+        flags.append(CaseloadFlag(FLAG_PREGNANT, "Blocked: pregnant", f"{pregnant.id}: {pregnant.message}"))
+    if (feeding := bf_1(case)) is not None:
+        flags.append(CaseloadFlag(FLAG_BREASTFEEDING, "Blocked: breastfeeding", f"{feeding.id}: {feeding.message}"))
+    if due := by_code.get("DECISION-DUE"):
+        flags.append(CaseloadFlag(FLAG_DECISION_DUE, "Decision due", " ".join(t.message for t in due)))
+    if facts.repeat_fractures:
+        new = by_code.get("REPEAT-FRACTURE")
+        n = len(facts.repeat_fractures)
+        detail = ("Repeat fracture after the presentation: "
+                  + ", ".join(fracture_description(f) for f in facts.repeat_fractures) + ".")
+        if new:
+            detail += " " + " ".join(t.message for t in new)
+        flags.append(CaseloadFlag(FLAG_REPEAT_FRACTURE, _plural(n, "Repeat fracture", "Repeat fractures"),
+                                  detail, urgent=bool(new)))
+    if overdue := by_code.get("REFERRAL-OVERDUE"):
+        flags.append(CaseloadFlag(FLAG_REFERRAL_OVERDUE, _plural(len(overdue), "Referral overdue", "Referrals overdue"),
+                                  " ".join(t.message for t in overdue)))
+    if mood := by_code.get("MOOD"):
+        task = mood[0]
+        screened = [e for e in record.epds if e.assessed_on == task.due_on]
+        score = max(e.score for e in screened)
+        self_harm = max(e.self_harm_item for e in screened)
+        text = f"Mood: EPDS {score}" + (", self-harm" if self_harm > 0 else "")
+        flags.append(CaseloadFlag(FLAG_MOOD, text, task.message, urgent=task.priority == "urgent"))
+    return tuple(flags)
+
+
+def _tasks_of(record: PatientRecord, on: date, settings: ClinicSettings) -> tuple[ClinicalFacts, list[WorklistTask]]:
+    """Her facts and her worklist tasks on a day, the facts worked out once for both."""
+    facts = clinical_facts(record, on, settings)
+    day = PatientDay(record=record, on=on, settings=settings, facts=facts)
+    return facts, [task for _, rule in TASKS for task in rule(day)]
+
+
+def caseload_row(record: PatientRecord, on: date, settings: ClinicSettings | None = None, *,
+                 facts: ClinicalFacts | None = None, tasks: list[WorklistTask] | None = None) -> CaseloadRow:
+    """Her caseload line on a date, from her snapshot (facts and tasks worked out when not given)."""
+    settings = settings or clinic_settings()
+    if facts is None or tasks is None:
+        facts, tasks = _tasks_of(record, on, settings)
+    deliveries = [p.ended_on for p in facts.births if p.ended_on and p.ended_on <= on]
     return CaseloadRow(
         patient_id=record.id,
         family_name=record.family_name,
         given_name=record.given_name,
+        date_of_birth=record.date_of_birth,
         nhs_number=format_nhs_number(record.nhs_number) if record.nhs_number else "",
         hospital_number=record.hospital_number or "",
         age=age_on(record.date_of_birth, on),
         latest_delivery=max(deliveries) if deliveries else None,
         fracture_count=len(record.fractures),
-        lowest_z=lowest_z(record, on),
-        lactation=lactation_status_on(record, on),
+        lowest_z=facts.lowest_z,
+        lactation=facts.lactation,
         open_referrals=sum(1 for r in record.referrals if r.status in codes.OPEN_REFERRAL_STATUSES),
+        flags=caseload_flags(record, facts, tasks, settings),
+        open_tasks=len(tasks),
+        urgent_tasks=sum(1 for t in tasks if t.priority == "urgent"),
     )
-
-
-def caseload_worklist(on: date | None = None):
-    """The nurse's tasks for the whole caseload on a date, in the spec's order."""
-    return worklist(load_patient_records(), on or date.today(), clinic_settings())
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +159,39 @@ class CaseloadOverview:
 
     on: date
     rows: tuple[CaseloadRow, ...]
-    tasks: tuple
+    tasks: tuple[WorklistTask, ...]
 
 
 def caseload_overview(on: date | None = None) -> CaseloadOverview:
-    """The caseload lines and the worklist from one read of the whole caseload."""
+    """The caseload lines and the worklist from one read of the whole caseload.
+
+    A fixed number of queries whatever the size; each woman's facts and tasks are
+    worked out once and give both her line (with its flags) and her share of the worklist.
+    """
     on = on or date.today()
-    records = load_patient_records()
-    return CaseloadOverview(on=on, rows=tuple(caseload_row(r, on) for r in records),
-                            tasks=tuple(worklist(records, on, clinic_settings())))
+    settings = clinic_settings()
+    rows: list[CaseloadRow] = []
+    tasks: list[WorklistTask] = []
+    for record in load_patient_records():
+        facts, hers = _tasks_of(record, on, settings)
+        rows.append(caseload_row(record, on, settings, facts=facts, tasks=hers))
+        tasks.extend(hers)
+    tasks.sort(key=lambda t: t.sort_key)  # as gate.worklist orders them
+    return CaseloadOverview(on=on, rows=tuple(rows), tasks=tuple(tasks))
+
+
+def caseload_rows(on: date | None = None) -> list[CaseloadRow]:
+    """Every live patient's caseload line, flags included (a fixed number of queries)."""
+    return list(caseload_overview(on).rows)
+
+
+def caseload_worklist(on: date | None = None) -> list[WorklistTask]:
+    """The nurse's tasks for the whole caseload on a date, in the spec's order."""
+    return worklist(load_patient_records(), on or date.today(), clinic_settings())
+
+
+__all__ = [
+    "FLAG_PREGNANT", "FLAG_BREASTFEEDING", "FLAG_DECISION_DUE", "FLAG_REPEAT_FRACTURE", "FLAG_REFERRAL_OVERDUE",
+    "FLAG_MOOD", "FLAG_KINDS", "CaseloadFlag", "CaseloadRow", "caseload_flags", "caseload_row", "CaseloadOverview",
+    "caseload_overview", "caseload_rows", "caseload_worklist", "TASK_WORDS", "task_words",
+]
