@@ -128,8 +128,8 @@ def test_pregnancies_feeding_contraception_dental_and_about_her_in_words(qtbot, 
     page = shown(qtbot, PregnanciesSection())
     page.show_view(view)
     assert cells(page.pregnancies) == [
-        ["1", "Live birth", "20-Sep-2023", "10-Sep-2023", "Vaginal", "38+4 weeks at the end"],
-        ["2", "Live birth", "10-Feb-2026", "03-Feb-2026", "Caesarean", "39+0 weeks at the end"],
+        ["1", "Live birth", "20-Sep-2023", "10-Sep-2023", "Vaginal birth", "38+4 weeks at the end"],
+        ["2", "Live birth", "10-Feb-2026", "03-Feb-2026", "Caesarean section", "39+0 weeks at the end"],
     ]
     assert cells(page.feeding) == [
         ["Pregnancy 1", "Yes", "10-Sep-2023", "01-Mar-2024", "Stopped"],
@@ -137,7 +137,7 @@ def test_pregnancies_feeding_contraception_dental_and_about_her_in_words(qtbot, 
     ]
     assert cells(page.contraception) == [["16-Mar-2026", "copper IUD", "Yes"]]
     assert cells(page.dental) == [["14-Feb-2026", "within 365 days"]]
-    assert page.risk_label.text() == "Heparin, Vitamin D deficiency"
+    assert page.risk_label.text() == "Heparin treatment, Vitamin D deficiency"
     assert page.history_label.text() == "None recorded"
     assert page.plan_label.text() == "No further pregnancy planned"
     assert page.pregnancy_box.title() == "Pregnancies (2)"
@@ -358,7 +358,7 @@ def test_referrals_in_words_with_the_overdue_task_marked(qtbot, view):
     assert cells(page.referrals) == [
         ["Endocrinology", "Routine", "Seen", "01-Oct-2025", "02-Oct-2025", "15-Nov-2025", "", "Secondary causes"],
         ["Rheumatology", "Routine", "Sent", "10-Jan-2026", "12-Jan-2026", "\u2014", "overdue: chase it", "PAO review"],
-        ["Nutrition and dietetics", "Routine", "Draft (not sent)", "01-Apr-2026", "\u2014", "\u2014",
+        ["Nutrition and dietetics", "Routine", "Draft (not yet sent)", "01-Apr-2026", "\u2014", "\u2014",
          "draft not sent", "Diet review"],
         ["Physiotherapy", "Urgent", "Sent", "05-Apr-2026", "06-Apr-2026", "\u2014", "",
          "Back pain after L1 fracture"],

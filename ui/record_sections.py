@@ -13,8 +13,7 @@ What is clinical comes from the gate and the clinic's settings: thresholds from
 `view.settings`, height loss from the worklist's own HEIGHT-LOSS rule, overdue
 referrals from her overview's REFERRAL-OVERDUE tasks.
 
-Code words: no shared `pao_clinic/record/code_words.py` exists yet, so the few tables
-of words are kept at the top of this file (move them there when it lands).
+Code lists are shown in the words of `pao_clinic.record.code_words`.
 """
 
 from __future__ import annotations
@@ -37,6 +36,10 @@ from pao_clinic.gate.worklist import PatientDay, height_loss, referral_overdue, 
 from pao_clinic.record import (
     BloodResult, Contraception, DentalReview, EpdsScreen, Feeding, HeightMeasurement, Pregnancy, Referral, codes,
 )
+from pao_clinic.record.code_words import (
+    BLOOD_TEST_WORDS, DELIVERY_MODE_WORDS, FUTURE_PREGNANCY_PLAN_WORDS, HISTORY_WORDS, PREGNANCY_OUTCOME_WORDS,
+    REFERRAL_STATUS_WORDS, RISK_FACTOR_WORDS, SPECIALTY_WORDS, URGENCY_WORDS, words,
+)
 from pao_clinic.record.dates import written_date
 from pao_clinic.services.patient_view import AuditHistoryEntry, PatientView
 
@@ -47,93 +50,27 @@ NOTHING = "\u2014"
 ARROW = "\u2192"
 ELLIPSIS = "\u2026"
 
-# --- code words (local until pao_clinic/record/code_words.py exists) ------------------------
+# --- words -----------------------------------------------------------------------------------
+# Code lists in clinical words come from pao_clinic.record.code_words; the audit trail's
+# actions and record types are not code lists of the record, so their words are here.
 
-OUTCOME_WORDS: dict[str, str] = {
-    "ongoing": "Ongoing", "live_birth": "Live birth", "stillbirth": "Stillbirth",
-    "miscarriage": "Miscarriage", "termination": "Termination",
-}
-DELIVERY_WORDS: dict[str, str] = {"vaginal": "Vaginal", "assisted": "Assisted vaginal", "caesarean": "Caesarean"}
-BLOOD_TEST_WORDS: dict[str, str] = {
-    "adjusted_calcium": "Adjusted calcium",
-    "phosphate": "Phosphate",
-    "alkaline_phosphatase": "Alkaline phosphatase",
-    "pth": "Parathyroid hormone (PTH)",
-    "vitamin_d_25oh": "25-OH vitamin D",
-    "creatinine": "Creatinine",
-    "egfr": "eGFR",
-    "tsh": "TSH",
-    "coeliac_ttg": "Coeliac serology (tTG)",
-    "serum_protein_electrophoresis": "Serum protein electrophoresis",
-    "prolactin": "Prolactin",
-    "full_blood_count": "Haemoglobin (full blood count)",
-}
-SPECIALTY_WORDS: dict[str, str] = {
-    "gp": "GP",
-    "osteoporosis_service": "Osteoporosis service",
-    "rheumatology": "Rheumatology",
-    "endocrinology": "Endocrinology",
-    "neurosurgery": "Neurosurgery",
-    "spinal_surgery": "Spinal surgery",
-    "nutrition": "Nutrition and dietetics",
-    "physiotherapy": "Physiotherapy",
-    "pain_management": "Pain management",
-    "occupational_therapy": "Occupational therapy",
-    "mental_health": "Mental health",
-    "pao_expert_service": "PAO expert service",
-}
-URGENCY_WORDS: dict[str, str] = {"urgent": "Urgent", "routine": "Routine"}
-REFERRAL_STATUS_WORDS: dict[str, str] = {
-    "draft": "Draft (not sent)", "sent": "Sent", "acknowledged": "Acknowledged", "booked": "Appointment booked",
-    "seen": "Seen", "declined": "Declined", "cancelled": "Cancelled",
-}
-RISK_FACTOR_WORDS: dict[str, str] = {
-    "previous_pao": "Pregnancy-associated osteoporosis before",
-    "osteopenia_before_pregnancy": "Osteopenia before pregnancy",
-    "osteoporosis_before_pregnancy": "Osteoporosis before pregnancy",
-    "fracture_before_pregnancy": "Fracture before pregnancy",
-    "family_history_osteoporosis": "Family history of osteoporosis",
-    "genetic_bone_variant": "Genetic bone variant",
-    "hyperemesis": "Hyperemesis gravidarum",
-    "malabsorption": "Malabsorption",
-    "restrictive_diet": "Restrictive diet",
-    "eating_disorder": "Eating disorder",
-    "low_bmi": "Low body mass index",
-    "vitamin_d_deficiency": "Vitamin D deficiency",
-    "amenorrhoea": "Amenorrhoea",
-    "renal_stones_hypercalciuria": "Renal stones or hypercalciuria",
-    "progestogen_only_contraception": "Progestogen-only contraception",
-    "heparin": "Heparin",
-    "thyroid_hormone": "Thyroid hormone",
-    "corticosteroids": "Corticosteroids",
-    "cancer_treatment": "Cancer treatment",
-}
-HISTORY_WORDS: dict[str, str] = {
-    "skeletal_radiotherapy": "Radiotherapy to the skeleton",
-    "bone_malignancy": "Malignancy involving bone",
-    "other_metabolic_bone_disease": "Another metabolic bone disease",
-    "postmenopausal": "Postmenopausal",
-    "sterilised": "Sterilised",
-}
-FUTURE_PLAN_WORDS: dict[str, str] = {"yes": "Plans another pregnancy", "no": "No further pregnancy planned",
-                                     "unsure": "Unsure about another pregnancy"}
 AUDIT_ACTION_WORDS: dict[str, str] = {
     "import": "Imported", "register": "Registered", "add": "Added", "update": "Corrected",
-    "entered_in_error": "Marked entered in error", "issue": "Letter issued", "reprint": "Letter reprinted",
+    "status_change": "Moved on", "entered_in_error": "Marked entered in error",
+    "issue": "Issued", "reprint": "Reprinted", "read": "Read",
 }
 RECORD_TYPE_WORDS: dict[str, str] = {
     "patient": "Her details", "contraception": "Contraception", "dental_review": "Dental review",
     "pregnancy": "Pregnancy", "feeding": "Feeding entry", "fracture": "Fracture", "dexa_scan": "DEXA result",
     "blood_result": "Blood result", "height": "Height", "epds": "EPDS screen", "medication": "Medication",
-    "referral": "Referral", "decision": "Decision", "letter": "Letter",
+    "referral": "Referral", "decision": "Decision", "letter": "Letter", "stored_document": "Letter",
+    "patient_summary": "Her summary",
 }
 
 
 def words_for(table: dict[str, str], code: str | None) -> str:
-    """A code in the clinic's words (the code itself, de-underscored, when the table lacks it)."""
-    if code is None:
-        return NOTHING
-    return table.get(code, code.replace("_", " "))
+    """A code in the clinic's words (the code with spaces when the table lacks it); a dash for none."""
+    return NOTHING if code is None else words(table, code)
 
 
 # --- marks: a word always, colour only repeats it -------------------------------------------
@@ -229,13 +166,13 @@ class PregnancyTableModel(RowTableModel):
         if column == self.COL_NUMBER:
             return str(item.number)
         if column == self.COL_OUTCOME:
-            return words_for(OUTCOME_WORDS, item.outcome)
+            return words_for(PREGNANCY_OUTCOME_WORDS, item.outcome)
         if column == self.COL_DUE:
             return _day_or_nothing(item.due_date)
         if column == self.COL_ENDED:
             return _day_or_nothing(item.ended_on)
         if column == self.COL_DELIVERY:
-            return words_for(DELIVERY_WORDS, item.delivery_mode)
+            return words_for(DELIVERY_MODE_WORDS, item.delivery_mode)
         if column == self.COL_GESTATION:
             return gestation_words(item, self.on)
         return ""
@@ -834,10 +771,10 @@ class EntryTable:
     def fit_height(self, most_rows: int, least_rows: int = 2) -> None:
         """As tall as its rows (between least_rows and most_rows); more scroll."""
         view = self.view
-        shown = max(least_rows, min(self.proxy.rowCount(), most_rows))
-        row_height = view.verticalHeader().defaultSectionSize()
-        view.setFixedHeight(view.horizontalHeader().sizeHint().height() + shown * row_height
-                            + 2 * view.frameWidth() + 2)
+        present = min(self.proxy.rowCount(), most_rows)
+        rows = sum(view.rowHeight(r) for r in range(present))
+        rows += max(least_rows - present, 0) * view.verticalHeader().defaultSectionSize()
+        view.setFixedHeight(view.horizontalHeader().sizeHint().height() + rows + 2 * view.frameWidth())
 
 
 def _button(text: str, object_name: str, accessible: str) -> QPushButton:
@@ -982,6 +919,7 @@ class PregnanciesSection(ListSection):
         about.addRow("Risk factors:", self.risk_label)
         about.addRow("History:", self.history_label)
         about.addRow("Future pregnancy:", self.plan_label)
+        about.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
 
         buttons = QHBoxLayout()
         for button in (self.add_pregnancy_button, self.add_feeding_button, self.feeding_stopped_button,
@@ -1011,6 +949,7 @@ class PregnanciesSection(ListSection):
         bottom = QHBoxLayout()
         bottom.addWidget(self.contraception_box, 3)
         bottom.addWidget(self.dental_box, 2)
+        bottom.addWidget(self.about_box, 3)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 8)
@@ -1020,7 +959,6 @@ class PregnanciesSection(ListSection):
         layout.addWidget(self.pregnancy_box)
         layout.addWidget(self.feeding_box)
         layout.addLayout(bottom)
-        layout.addWidget(self.about_box)
         layout.addStretch(1)
         self.update_buttons()
 
@@ -1044,15 +982,15 @@ class PregnanciesSection(ListSection):
         self.dental.fit_columns(DentalReviewTableModel.COL_REVIEWED)
         self.pregnancies.fit_height(6)
         self.feeding.fit_height(6)
-        self.contraception.fit_height(3)
-        self.dental.fit_height(3)
+        self.contraception.fit_height(3, 1)
+        self.dental.fit_height(3, 1)
         self.pregnancy_box.setTitle(f"Pregnancies ({len(view.pregnancies)})")
         self.feeding_box.setTitle(f"Breastfeeding after each pregnancy ({len(view.feeding)})")
         self.risk_label.setText(", ".join(words_for(RISK_FACTOR_WORDS, c) for c in record.risk_factors)
                                 or "None recorded")
         self.history_label.setText(", ".join(words_for(HISTORY_WORDS, c) for c in record.history)
                                    or "None recorded")
-        self.plan_label.setText(words_for(FUTURE_PLAN_WORDS, record.future_pregnancy_plan)
+        self.plan_label.setText(words_for(FUTURE_PREGNANCY_PLAN_WORDS, record.future_pregnancy_plan)
                                 if record.future_pregnancy_plan else "Not recorded: ask")
 
     def update_buttons(self) -> None:
