@@ -87,6 +87,17 @@ def drug_argument(text: str) -> str:
     raise argparse.ArgumentTypeError(f"'{text}' is not a drug code or name; use one of: {choices}")
 
 
+def specialty_argument(text: str) -> str:
+    """A specialty by its code (`mental_health`, `mental-health`) or its name (`perinatal mental health`)."""
+    from pao_clinic.letters.content import SPECIALTY_NAMES
+
+    wanted = " ".join(text.replace("_", " ").replace("-", " ").split()).casefold()
+    for code in codes.SPECIALTIES:
+        if wanted in (code.replace("_", " "), SPECIALTY_NAMES[code].casefold()):
+            return code
+    raise argparse.ArgumentTypeError(f"'{text}' is not a specialty; use one of: {', '.join(codes.SPECIALTIES)}")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # exit 2 with our message, never a traceback
         self.print_usage(sys.stderr)
@@ -154,6 +165,53 @@ def build_parser() -> argparse.ArgumentParser:
     work = sub.add_parser("worklist", parents=[common], help="the nurse's tasks for the whole caseload")
     work.add_argument("--on", type=date_argument, metavar="DATE")
     work.add_argument("--json", action="store_true")
+
+    refer = sub.add_parser("refer", parents=[common], help="make a draft referral and print its id")
+    refer.add_argument("--patient", required=True, metavar="NHS_OR_HOSPITAL_NUMBER")
+    refer.add_argument("--to", required=True, type=specialty_argument, metavar="SPECIALTY",
+                       help=f"one of {', '.join(codes.SPECIALTIES)}")
+    refer.add_argument("--urgency", required=True, choices=codes.URGENCIES)
+    refer.add_argument("--reason", required=True, metavar="TEXT", help="the reason for referral and the question asked")
+
+    letter = sub.add_parser("letter", parents=[common],
+                            help="her referral letter as a PDF: a DRAFT, or issued with --issue")
+    letter.add_argument("--patient", required=True, metavar="NHS_OR_HOSPITAL_NUMBER")
+    which = letter.add_mutually_exclusive_group(required=True)
+    which.add_argument("--referral", type=int, metavar="N", help="the referral's id (as `refer` printed it)")
+    which.add_argument("--to", type=specialty_argument, metavar="SPECIALTY",
+                       help="her latest open referral to this specialty (a draft is made when there is none)")
+    letter.add_argument("--reason", metavar="TEXT", help="with --to: the reason for a new draft referral")
+    letter.add_argument("--urgency", choices=codes.URGENCIES, help="with --to: a new draft referral's urgency "
+                                                                    "(default routine)")
+    letter.add_argument("--issue", action="store_true",
+                        help="issue it: store it, mark the referral sent (refused without an address or number)")
+    letter.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+
+    letters = sub.add_parser("letters", parents=[common], help="letters for many referrals at once")
+    letters.add_argument("--due", action="store_true", required=True,
+                         help="every draft referral's letter, as a DRAFT PDF")
+    letters.add_argument("-o", "--output", required=True, metavar="DIR", help="the folder the PDFs are written to")
+
+    summary = sub.add_parser("summary", parents=[common],
+                             help="her patient summary as a PDF (timeline, tables, decisions, open tasks)")
+    summary.add_argument("--patient", required=True, metavar="NHS_OR_HOSPITAL_NUMBER")
+    summary.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+
+    settings = sub.add_parser("settings", parents=[common], help="the clinic's details that letters print (admins)")
+    settings_sub = settings.add_subparsers(dest="settings_command", parser_class=_Parser, metavar="WHAT",
+                                           required=True)
+    head = settings_sub.add_parser("letterhead", parents=[common], help="the clinic's letterhead (all of it)")
+    head.add_argument("--name", required=True, metavar="TEXT")
+    head.add_argument("--address", required=True, metavar="TEXT", help="lines separated by commas or new lines")
+    head.add_argument("--phone", required=True, metavar="TEXT")
+    head.add_argument("--email", required=True, metavar="TEXT")
+    head.add_argument("--logo", metavar="FILE", help="a PNG or JPEG image (without it, the letterhead has no logo)")
+    book = settings_sub.add_parser("address-book", parents=[common],
+                                   help="where one specialty's referral letters go")
+    book.add_argument("--specialty", required=True, type=specialty_argument, metavar="SPEC")
+    book.add_argument("--address", required=True, metavar="TEXT", help="lines separated by commas or new lines")
+    book.add_argument("--department", metavar="TEXT",
+                      help="the department's name (default: the specialty's department)")
     return parser
 
 
@@ -189,18 +247,27 @@ def _path_reason(exc: OSError, path: Path) -> str:
     return words[:1].lower() + words[1:]
 
 
-def _write_output(text: str, output: str | None) -> None:
-    """The text to FILE (whole or not at all: written aside, then moved into place), else to stdout."""
+def _write_output(text: str | bytes, output: str | None) -> None:
+    """The text (or a PDF's bytes) to FILE, whole or not at all: written aside, then moved into place;
+    else to stdout."""
     if not output or output == "-":
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         return
     path = Path(output)
     if path.is_dir():
         raise PathError(f"cannot write {output}: it is a folder, not a file")
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        with partial.open("x", encoding="utf-8") as f:
-            f.write(text)
+        if isinstance(text, bytes):
+            with partial.open("xb") as f:
+                f.write(text)
+        else:
+            with partial.open("x", encoding="utf-8") as f:
+                f.write(text)
         os.replace(partial, path)
     except OSError as exc:
         try:
@@ -366,6 +433,133 @@ def _cmd_worklist(args) -> int:
     return 0
 
 
+def _her_label(record) -> str:
+    return patient_label(record.family_name, record.given_name, record.nhs_number, record.hospital_number)
+
+
+def _specialty_words(specialty: str) -> str:
+    from pao_clinic.letters.content import SPECIALTY_NAMES
+
+    return SPECIALTY_NAMES[specialty].lower()
+
+
+def _cmd_refer(args) -> int:
+    from pao_clinic.services import find_patient_id, load_patient_record
+    from pao_clinic.services.letters import new_referral
+
+    actor = _sign_in(args)
+    patient_id = find_patient_id(args.patient)
+    referral = new_referral(actor, patient_id, specialty=args.to, urgency=args.urgency, reason=args.reason)
+    print(referral.id)
+    print(f"draft {referral.urgency} referral {referral.id} to {_specialty_words(referral.specialty)} for "
+          f"{_her_label(load_patient_record(patient_id))}; write its letter with "
+          f"`pao-clinic letter --patient {args.patient} --referral {referral.id} -o FILE.pdf`", file=sys.stderr)
+    return 0
+
+
+def _print_missing(missing) -> None:
+    for item in missing:
+        print(f"missing: {item}", file=sys.stderr)
+
+
+def _cmd_letter(args) -> int:
+    from pao_clinic.services import find_patient_id, load_patient_record
+    from pao_clinic.services.letters import prepare_letter
+
+    if args.referral is not None and (args.reason is not None or args.urgency is not None):
+        raise UsageError("--reason and --urgency go with --to (a new draft referral); "
+                         "a referral given by --referral keeps its own")
+    actor = _sign_in(args)
+    patient_id = find_patient_id(args.patient)
+    prepared = prepare_letter(actor, patient_id, referral_id=args.referral, specialty=args.to, reason=args.reason,
+                              urgency=args.urgency, issue=args.issue)
+    _write_output(prepared.pdf, args.output)
+    referral, label = prepared.referral, _her_label(load_patient_record(patient_id))
+    if prepared.referral_created:
+        print(f"made draft {referral.urgency} referral {referral.id} to {_specialty_words(referral.specialty)}",
+              file=sys.stderr)
+    if prepared.document_id is not None:
+        print(f"issued the letter for referral {referral.id} ({_specialty_words(referral.specialty)}) for {label} "
+              f"as document {prepared.document_id}; the referral is sent on {written_date(referral.sent_on)}. "
+              f"Written to {args.output}", file=sys.stderr)
+        _print_missing(prepared.missing)
+    else:
+        print(f"wrote the DRAFT letter for referral {referral.id} ({_specialty_words(referral.specialty)}, "
+              f"{referral.status}) for {label} to {args.output}", file=sys.stderr)
+        _print_missing(prepared.missing)
+    return 0
+
+
+def _safe_file_part(text: str) -> str:
+    """Words for a file name: ASCII letters and digits joined by dashes (`Inês Begum` -> `ines-begum`)."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L").replace("ß", "ss"))
+    ascii_text = ascii_text.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-") or "patient"
+
+
+def _letters_folder(output: str) -> Path:
+    folder = Path(output)
+    if folder.exists() and not folder.is_dir():
+        raise PathError(f"cannot write into {output}: it is a file, not a folder")
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise PathError(f"cannot make the folder {output}: {_path_reason(exc, folder)}") from None
+    return folder
+
+
+def _cmd_letters(args) -> int:
+    from pao_clinic.services.letters import draft_letter, due_letters
+
+    actor = _sign_in(args)
+    folder = _letters_folder(args.output)
+    due = due_letters(actor)
+    blocked = 0
+    for n, letter in enumerate(due, start=1):
+        heading = f"{letter.family_name.upper()}, {letter.given_name}"
+        print(f"{n}/{len(due)} {heading}: {_specialty_words(letter.specialty)}", file=sys.stderr)
+        pdf, missing = draft_letter(actor, letter.patient_id, letter.referral_id)
+        blocked += any(item.blocks_issue for item in missing)
+        name = (f"{_safe_file_part(letter.family_name)}-{_safe_file_part(letter.given_name)}-"
+                f"{_safe_file_part(letter.specialty)}-referral-{letter.referral_id}.pdf")
+        _write_output(pdf, str(folder / name))
+    count = len(due)
+    print(f"wrote {count} draft letter{'s' if count != 1 else ''} to {folder}"
+          + (f"; {blocked} cannot be issued yet (no recipient address, or no NHS or hospital number)"
+             if blocked else ""), file=sys.stderr)
+    return 0
+
+
+def _cmd_summary(args) -> int:
+    from pao_clinic.services import find_patient_id, load_patient_record
+    from pao_clinic.services.letters import summary_pdf
+
+    actor = _sign_in(args)
+    patient_id = find_patient_id(args.patient)
+    _write_output(summary_pdf(actor, patient_id), args.output)
+    print(f"wrote the patient summary for {_her_label(load_patient_record(patient_id))} to {args.output}",
+          file=sys.stderr)
+    return 0
+
+
+def _cmd_settings(args) -> int:
+    from pao_clinic.services.clinic_details import set_letterhead, set_referral_address
+
+    actor = _sign_in(args)
+    if args.settings_command == "letterhead":
+        head = set_letterhead(actor, name=args.name, address=args.address, phone=args.phone, email=args.email,
+                              logo=args.logo)
+        print(f"letterhead set: {head.name}, {head.address.replace(chr(10), ', ')}, telephone {head.phone}, "
+              f"{head.email}" + (f", logo {head.logo_path}" if head.logo_path else ", no logo"))
+        return 0
+    entry = set_referral_address(actor, args.specialty, args.address, department=args.department)
+    print(f"{_specialty_words(args.specialty)} letters go to {entry.department}, "
+          f"{(entry.address or '').replace(chr(10), ', ')}")
+    return 0
+
+
 def _cmd_init(url: str) -> int:
     """Start a new clinic: an empty database at the current schema, and where it is."""
     with new_database_removed_on_failure(url):
@@ -395,7 +589,11 @@ def _starts_a_clinic(args, url: str) -> bool:
 _COMMANDS = {
     "user": _cmd_user, "import": _cmd_import, "export": _cmd_export, "demo": _cmd_demo,
     "check": _cmd_check, "decide": _cmd_decide, "worklist": _cmd_worklist,
+    "refer": _cmd_refer, "letter": _cmd_letter, "letters": _cmd_letters, "summary": _cmd_summary,
+    "settings": _cmd_settings,
 }
+#: Commands that write letters: the letter templates are checked before they start.
+LETTER_COMMANDS = frozenset({"refer", "letter", "letters"})
 
 
 def _report_problems(exc: PaoClinicError) -> None:
@@ -422,6 +620,10 @@ def main(argv: Sequence[str] | None = None,
             return _cmd_init(url)
         if args.command == "demo" and args.output:
             return _cmd_demo_document(args)
+        if args.command in LETTER_COMMANDS:
+            from pao_clinic.letters import check_templates
+
+            check_templates()  # a broken template stops here, naming its file and placeholder
         creating = _starts_a_clinic(args, url)
         with new_database_removed_on_failure(url) if creating else nullcontext():
             open_database(url, create=creating)

@@ -3,6 +3,10 @@
 Synthetic patients never go into a real caseload: they are loaded only into an empty
 database (no users, no patients), which is then flagged as a demo (the window's DEMO
 badge), or added to a database that was created as a demo.
+
+A new demo clinic also gets a demo letterhead (a fictional hospital, a telephone number
+from Ofcom's drama range 0113 496 0xxx and an example.nhs.uk address) and one referral
+address book entry, so that letters can be drafted and issued on the demo.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pao_clinic.errors import ValidationError
 from pao_clinic.storage.models import ClinicSetting, Patient, User
 from pao_clinic.storage.connection import database
 from pao_clinic.services.clinic import DEMO_FLAG, is_demo_database
+from pao_clinic.services.clinic_details import set_letterhead, set_referral_address
 from pao_clinic.services.exchange_io import import_records
 from pao_clinic.services.session import Actor, add_user, authenticate
 
@@ -23,6 +28,16 @@ DEMO_USERS = (
     (DEMO_NURSE, "nurse", "Demo Specialist Nurse"),
     (DEMO_CONSULTANT, "consultant", "Dr Demo Consultant"),
 )
+DEMO_LETTERHEAD = {
+    "name": "PAO Clinic (DEMO)",
+    "address": "Metabolic Bone Unit, Ward 14\nKirkstall Vale Hospital (DEMO)\nVale Road\nLeeds LS5 9ZZ",
+    "phone": "0113 496 0123",
+    "email": "pao.clinic.demo@example.nhs.uk",
+}
+DEMO_ADDRESS_BOOK = {
+    "physiotherapy": ("Women's Health Physiotherapy (DEMO)",
+                      "Kirkstall Vale Hospital (DEMO)\nVale Road\nLeeds LS5 9ZZ"),
+}
 
 
 def sign_in_demo_consultant() -> Actor:
@@ -49,6 +64,9 @@ def load_demo_caseload(count: int, *, seed: int = 1, today: date | None = None) 
                 admin = authenticate(name, DEMO_PASSWORD)
         nurse = authenticate(DEMO_NURSE, DEMO_PASSWORD)
         import_records(nurse, demo_caseload(count, seed=seed, today=today or date.today()))
+        set_letterhead(admin, **DEMO_LETTERHEAD)
+        for specialty, (department, address) in DEMO_ADDRESS_BOOK.items():
+            set_referral_address(admin, specialty, address, department=department)
         ClinicSetting.create(name=DEMO_FLAG, value="1")
     return sign_in_demo_consultant()
 

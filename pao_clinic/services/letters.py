@@ -32,14 +32,17 @@ from pao_clinic.letters.content import (
     Author, LetterContent, Letterhead, MissingItem, ReferralAddress, build_letter_content, issue_problems,
     missing_items,
 )
+from pao_clinic.letters.content import SPECIALTY_NAMES
 from pao_clinic.letters.pdf import render_letter_pdf
 from pao_clinic.record import Referral
-from pao_clinic.record.codes import SPECIALTIES
+from pao_clinic.record.codes import OPEN_REFERRAL_STATUSES, SPECIALTIES
 from pao_clinic.record.dates import written_date
 from pao_clinic.services.clinic import clinic_settings
+from pao_clinic.services.records import add_clinical_entry
 from pao_clinic.services.session import CLINICAL_ROLES, Actor, clinical_write, require_role
 from pao_clinic.services.snapshots import load_patient_record
-from pao_clinic.storage.models import ClinicSetting, ReferralRow, ReferralStatusChange, StoredDocument, User
+from pao_clinic.storage.connection import database
+from pao_clinic.storage.models import ClinicSetting, Patient, ReferralRow, ReferralStatusChange, StoredDocument, User
 
 LETTER_KIND = "referral_letter"
 LETTERHEAD_SETTINGS = {
@@ -201,5 +204,129 @@ def issued_letters(actor: Actor, patient_id: int) -> list[IssuedLetter]:
                          created_by=r["author"]) for r in query.dicts()]
 
 
-__all__ = ["IssuedLetter", "LETTER_KIND", "clinic_letterhead", "draft_letter", "issue_letter", "issued_letters",
-           "letter_content", "referral_address_book", "reprint_letter"]
+# --- the command line's letters: a referral found or made, a letter drafted or issued ---------
+
+def open_referral_to(patient_id: int, specialty: str) -> Referral | None:
+    """Her latest open referral (draft, sent, acknowledged or booked) to a specialty, if any."""
+    record = load_patient_record(patient_id)
+    open_ones = [r for r in record.referrals if r.specialty == specialty and r.status in OPEN_REFERRAL_STATUSES]
+    return max(open_ones, key=lambda r: (r.created_on, r.id or 0)) if open_ones else None
+
+
+def new_referral(actor: Actor, patient_id: int, *, specialty: str, urgency: str, reason: str,
+                 today: date | None = None) -> Referral:
+    """A draft referral of hers (validated, written and audited as any clinical entry)."""
+    today = today or _today()
+    return add_clinical_entry(actor, patient_id, Referral(ref="", specialty=specialty, urgency=urgency,
+                                                          status="draft", created_on=today, reason=reason or ""),
+                              today=today)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedLetter:
+    """A letter the command line wrote: its referral, its PDF and what it lacks."""
+
+    referral: Referral
+    referral_created: bool
+    pdf: bytes
+    missing: tuple[MissingItem, ...]
+    document_id: int | None          # the stored letter when it was issued
+
+
+def prepare_letter(actor: Actor, patient_id: int, *, referral_id: int | None = None, specialty: str | None = None,
+                   reason: str | None = None, urgency: str | None = None, issue: bool = False,
+                   today: date | None = None) -> PreparedLetter:
+    """Her letter for a referral given by id, or for her latest open referral to `specialty`.
+
+    With `specialty` and no open referral to it, a draft referral is made first (`reason`
+    is then required; `urgency` defaults to routine).  A `reason` or `urgency` that differs
+    from an open referral's is refused: the letter would not say what was asked.  With
+    `issue` the letter is issued; a refusal (no recipient address, no identifier) undoes
+    the new draft referral too, so a refused command changes nothing.
+    """
+    require_role(actor, CLINICAL_ROLES, "Preparing a referral letter")
+    today = today or _today()
+    with database.atomic():
+        created = False
+        if referral_id is not None:
+            referral = _referral(load_patient_record(patient_id), referral_id)
+        else:
+            referral = open_referral_to(patient_id, specialty)
+            if referral is None:
+                if not (reason or "").strip():
+                    raise ValidationError([Problem("reason", f"she has no open referral to "
+                                                   f"{SPECIALTY_NAMES[specialty].lower()}, so a new draft is made: "
+                                                   "give the reason for referral")])
+                referral = new_referral(actor, patient_id, specialty=specialty, urgency=urgency or "routine",
+                                        reason=reason, today=today)
+                created = True
+            else:
+                problems = []
+                if reason is not None and reason.strip() != referral.reason.strip():
+                    problems.append(Problem("reason", f"her open {SPECIALTY_NAMES[specialty].lower()} referral "
+                                            f"{referral.id} ({referral.status}, {written_date(referral.created_on)}) "
+                                            "has its own reason; leave the reason out to use it"))
+                if urgency is not None and urgency != referral.urgency:
+                    problems.append(Problem("urgency", f"her open referral {referral.id} is {referral.urgency}, "
+                                            f"not {urgency}"))
+                if problems:
+                    raise ValidationError(problems)
+        content = letter_content(actor, patient_id, referral.id, today=today)
+        missing = tuple(missing_items(content))
+        if not issue:
+            return PreparedLetter(referral, created, render_letter_pdf(content, draft=True), missing, None)
+        document_id = issue_letter(actor, patient_id, referral.id, today=today)
+        pdf = bytes(StoredDocument.get_by_id(document_id).content)
+        sent = _referral(load_patient_record(patient_id), referral.id)
+    return PreparedLetter(sent, created, pdf, missing, document_id)
+
+
+@dataclass(frozen=True, slots=True)
+class DueLetter:
+    """A draft referral waiting for its letter."""
+
+    patient_id: int
+    referral_id: int
+    family_name: str
+    given_name: str
+    specialty: str
+
+
+def due_letters(actor: Actor) -> list[DueLetter]:
+    """Every draft referral in the caseload (not entered in error), by her name, then oldest first."""
+    require_role(actor, CLINICAL_ROLES, "Listing letters due")
+    query = (ReferralRow.select(ReferralRow.id, ReferralRow.patient, ReferralRow.specialty, Patient.family_name,
+                                Patient.given_name)
+             .join(Patient, on=(ReferralRow.patient == Patient.id))
+             .where((ReferralRow.status == "draft") & ReferralRow.entered_in_error_at.is_null()
+                    & Patient.entered_in_error_at.is_null()))
+    rows = [DueLetter(patient_id=r["patient"], referral_id=r["id"], family_name=r["family_name"],
+                      given_name=r["given_name"], specialty=r["specialty"]) for r in query.dicts()]
+    return sorted(rows, key=lambda d: (d.family_name.casefold(), d.given_name.casefold(), d.patient_id,
+                                       d.referral_id))
+
+
+# --- the printed patient summary -----------------------------------------------------------
+
+SUMMARY_RECORD = "patient_summary"
+
+
+def summary_pdf(actor: Actor, patient_id: int, *, today: date | None = None) -> bytes:
+    """Her patient summary as PDF bytes, as on `today`; the reading is audited (who printed whose summary)."""
+    from pao_clinic.letters.summary import build_summary_content, render_summary_pdf
+
+    today = today or _today()
+    with clinical_write(actor, CLINICAL_ROLES, "Printing a patient summary") as audit:
+        record = load_patient_record(patient_id)
+        content = build_summary_content(record, today=today, prepared_by=actor.display_name,
+                                        prepared_by_role=actor.role, letterhead=clinic_letterhead(),
+                                        settings=clinic_settings())
+        pdf = render_summary_pdf(content)
+        audit.record("read", SUMMARY_RECORD, patient_id, patient_id=patient_id, after={
+            "document": "patient summary", "on": today, "sha256": hashlib.sha256(pdf).hexdigest()})
+    return pdf
+
+
+__all__ = ["DueLetter", "IssuedLetter", "LETTER_KIND", "PreparedLetter", "SUMMARY_RECORD", "clinic_letterhead",
+           "draft_letter", "due_letters", "issue_letter", "issued_letters", "letter_content", "new_referral",
+           "open_referral_to", "prepare_letter", "referral_address_book", "reprint_letter", "summary_pdf"]
