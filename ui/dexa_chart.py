@@ -529,6 +529,13 @@ class DexaChart(QWidget):
         self._paint_legend(painter, layout, text)
         painter.end()
 
+    def _site_colour(self, style: SiteStyle) -> QColor:
+        """The site's colour, lightened on a dark palette so the line still stands out."""
+        colour = QColor(style.colour)
+        if self.palette().color(QPalette.ColorRole.Base).lightness() < 128:
+            colour = colour.lighter(190)
+        return colour
+
     def _small_font(self) -> QFont:
         font = QFont(self.font())
         font.setPointSizeF(max(7.5, font.pointSizeF() * 0.9))
@@ -618,14 +625,14 @@ class DexaChart(QWidget):
             self._placed.append(box)
         for site, series in chart_series(self.points):
             style = site_style(site)
-            colour = QColor(style.colour)
+            colour = self._site_colour(style)
             if len(series) > 1:
                 painter.setPen(QPen(colour, 2.0, style.line))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawPolyline(QPolygonF([QPointF(*layout.position(p)) for p in series]))
         for site, series in chart_series(self.points):
             style = site_style(site)
-            colour = QColor(style.colour)
+            colour = self._site_colour(style)
             for point in series:
                 x, y = layout.position(point)
                 painter.setPen(QPen(colour, 2.0))
@@ -666,7 +673,7 @@ class DexaChart(QWidget):
         painter.setFont(font)
         for site, _series in chart_series(self.points):
             style = site_style(site)
-            colour = QColor(style.colour)
+            colour = self._site_colour(style)
             cy = y + row / 2 - 3
             painter.setPen(QPen(colour, 2.0, style.line))
             painter.drawLine(QPointF(x0, cy), QPointF(x0 + 34, cy))

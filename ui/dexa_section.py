@@ -221,6 +221,9 @@ class DexaSection(RecordSection):
         self.empty_label = QLabel(NO_DEXA)
         self.empty_label.setObjectName("noDexa")
         self.empty_label.setAccessibleName(NO_DEXA)
+        empty_font = QFont(self.empty_label.font())
+        empty_font.setPointSizeF(empty_font.pointSizeF() * 1.2)
+        self.empty_label.setFont(empty_font)
 
         self.model = DexaTableModel(self)
         self.proxy = RowSortProxy(self)
@@ -251,7 +254,7 @@ class DexaSection(RecordSection):
         self.add_button = QPushButton("Add DEXA scan\u2026")
         self.add_button.setObjectName("addDexaButton")
         self.add_button.setAccessibleName("Add a DEXA scan")
-        self.add_button.clicked.connect(lambda: self.add_requested.emit("dexa"))
+        self.add_button.clicked.connect(self._on_add_button_clicked)
         self.edit_button = QPushButton("Edit\u2026")
         self.edit_button.setObjectName("editDexaButton")
         self.edit_button.setAccessibleName("Edit the selected DEXA scan")
@@ -291,6 +294,7 @@ class DexaSection(RecordSection):
         self.empty_label.setText(interpretation_text(view) if not has_scans else NO_DEXA)
         self.empty_label.setVisible(not has_scans)
         self.table.setVisible(has_scans)
+        self.chart.setVisible(has_scans)   # the words below say there is none
         if selected is not None:
             self.select_scan(selected.id)
         self._update_buttons()
@@ -341,6 +345,9 @@ class DexaSection(RecordSection):
 
     def _on_table_double_clicked(self, _index) -> None:
         self._on_edit_button_clicked()
+
+    def _on_add_button_clicked(self) -> None:
+        self.add_requested.emit(self.key)
 
     def _on_edit_button_clicked(self) -> None:
         scan = self.selected_scan()
