@@ -31,7 +31,8 @@ def shown_rows(win: MainWindow) -> list[CaseloadRow]:
 
 
 def row(**overrides) -> CaseloadRow:
-    values = dict(patient_id=1, family_name="Smith", given_name="Amy", nhs_number="943 476 5919",
+    values = dict(patient_id=1, family_name="Smith", given_name="Amy", date_of_birth=date(1992, 3, 14),
+                  nhs_number="943 476 5919",
                   hospital_number="PAO000001", age=33, latest_delivery=date(2025, 3, 2), fracture_count=2,
                   lowest_z=-2.6, lactation="breastfeeding", open_referrals=1)
     values.update(overrides)
@@ -166,7 +167,10 @@ def test_the_model_shows_words_and_gives_the_row_and_raw_values():
     assert model.index(0, CaseloadTableModel.COL_LOWEST_Z).data() == "-2.0"
     assert model.index(0, CaseloadTableModel.COL_LOWEST_Z).data(SORT_ROLE) == -2.0
     assert model.index(0, CaseloadTableModel.COL_LATEST_DELIVERY).data() == "02-Mar-2025"
-    assert model.index(0, CaseloadTableModel.COL_NAME).data() == "Smith, Amy"
+    assert model.index(0, CaseloadTableModel.COL_NAME).data() == "SMITH, Amy"
+    assert model.index(0, CaseloadTableModel.COL_BORN).data() == "14-Mar-1992"
+    assert model.index(0, CaseloadTableModel.COL_BORN).data(SORT_ROLE) == date(1992, 3, 14)
+    assert model.index(0, CaseloadTableModel.COL_FLAGS).data() == ""
     assert set(LACTATION_WORDS.values()) == {"Breastfeeding", "Ceased", "Unknown \u2014 ask", "Not breastfed",
                                              "No births"}
 
@@ -301,3 +305,153 @@ def desktop_args(**values):
     import argparse
 
     return argparse.Namespace(**values)
+
+
+# --- status badges and quick filters, on women built for each flag ----------------------------
+
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from pao_clinic.services.caseload import (  # noqa: E402
+    FLAG_BREASTFEEDING, FLAG_DECISION_DUE, FLAG_REFERRAL_OVERDUE, CaseloadFlag,
+)
+from ui.caseload_model import QUICK_FILTERS, badge_layout, flags_text  # noqa: E402
+
+from .gate_builders import D  # noqa: E402
+from .test_caseload import EXPECTED_FLAGS, flagged_patients  # noqa: E402
+
+
+@pytest.fixture
+def flagged_window(qtbot, qapp, sqlite_clinic):
+    """The main window on one woman for each flag, its clock stopped on D."""
+    from pao_clinic.storage.location import parse_database_url
+
+    qapp.setOrganizationName("PAO Clinic tests")
+    QSettings().remove("main_window")  # as on a first run
+    services.import_records(sqlite_clinic.nurse, list(flagged_patients(D).values()))
+    win = MainWindow(sqlite_clinic.nurse, parse_database_url(sqlite_clinic.url).describe(), today=lambda: D)
+    win.show()
+    with qtbot.waitSignal(win.refreshed, timeout=20_000):
+        win.refresh()
+    yield win
+    win.close()
+    win.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def by_case(win: MainWindow) -> dict[str, CaseloadRow]:
+    rows = {r.hospital_number: r for r in win.caseload_model.rows()}
+    return {case: rows[p.hospital_number] for case, p in flagged_patients(D).items()}
+
+
+def cell(win: MainWindow, patient: CaseloadRow, column: int):
+    model = win.caseload_model
+    (source_row,) = [i for i, r in enumerate(model.rows()) if r == patient]
+    return model.index(source_row, column)
+
+
+def test_each_flag_shows_as_a_badge_with_its_words(flagged_window):
+    rows = by_case(flagged_window)
+    assert {case: {f.kind for f in r.flags} for case, r in rows.items()} == EXPECTED_FLAGS
+    words = {"breastfeeding": "Blocked: breastfeeding", "pregnant": "Blocked: pregnant",
+             "decision_due": "Decision due", "repeat_fracture": "Repeat fracture (urgent)",
+             "referral_overdue": "Referral overdue", "mood": "Mood: EPDS 15, self-harm (urgent)"}
+    for case, text in words.items():
+        index = cell(flagged_window, rows[case], CaseloadTableModel.COL_FLAGS)
+        assert index.data() == text
+        assert rows[case].flags[0].detail in index.data(Qt.ItemDataRole.ToolTipRole)
+    nothing = cell(flagged_window, rows["nothing"], CaseloadTableModel.COL_FLAGS)
+    assert nothing.data() == "" and nothing.data(Qt.ItemDataRole.ToolTipRole) == "No status flags today"
+    # the table draws them (the flags column has the badge delegate) and the picture is not blank
+    view = flagged_window.caseload_view
+    assert view.itemDelegateForColumn(CaseloadTableModel.COL_FLAGS) is flagged_window.flag_delegate
+    image = view.viewport().grab().toImage()
+    assert not image.isNull() and len({image.pixel(x, y) for x in range(0, image.width(), 7)
+                                       for y in range(0, image.height(), 7)}) > 3
+
+
+def test_names_as_banners_write_them_and_the_date_of_birth_column(flagged_window):
+    rows = by_case(flagged_window)
+    patients = flagged_patients(D)
+    assert cell(flagged_window, rows["breastfeeding"], CaseloadTableModel.COL_NAME).data() == "ÅBERG, Nicola"
+    assert cell(flagged_window, rows["pregnant"], CaseloadTableModel.COL_NAME).data() == "WIŚNIEWSKA-O'BRIEN, Łucja"
+    for case, row in rows.items():
+        born = cell(flagged_window, row, CaseloadTableModel.COL_BORN)
+        assert born.data() == patients[case].date_of_birth.strftime("%d-%b-%Y")
+    header = flagged_window.caseload_view.horizontalHeader()
+    assert flagged_window.caseload_proxy.headerData(CaseloadTableModel.COL_BORN, Qt.Orientation.Horizontal) == "Born"
+    assert not header.isSectionHidden(CaseloadTableModel.COL_BORN) and header.sectionSize(CaseloadTableModel.COL_BORN) > 40
+
+
+def test_each_quick_filter_narrows_to_exactly_the_rows_it_names(flagged_window, qtbot):
+    win = flagged_window
+    rows = win.caseload_model.rows()
+    urgent_patients = {t.patient for t in win.worklist_model.rows() if t.priority == "urgent"}
+    expected = {  # worked out from the rows themselves (and the worklist beside them)
+        "decision_due": {r.patient_id for r in rows if FLAG_DECISION_DUE in {f.kind for f in r.flags}},
+        "breastfeeding": {r.patient_id for r in rows if r.lactation == "breastfeeding"},
+        "referral_overdue": {r.patient_id for r in rows if FLAG_REFERRAL_OVERDUE in {f.kind for f in r.flags}},
+        "urgent": {r.patient_id for r in rows if (r.nhs_number or r.hospital_number).replace(" ", "") in urgent_patients},
+    }
+    assert set(expected) == {spec.key for spec in QUICK_FILTERS}
+    for spec in QUICK_FILTERS:
+        button = win.quick_filter_buttons[spec.key]
+        assert 0 < len(expected[spec.key]) < len(rows)
+        assert button.text() == f"{spec.label} ({len(expected[spec.key])})" and button.accessibleName()
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert button.isChecked() and button.text().startswith("\u2713 ")  # on: a tick, not only a look
+        assert {r.patient_id for r in shown_rows(win)} == expected[spec.key]
+        assert win.count_label.text() == f"{len(expected[spec.key])} of {len(rows)} patients"
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert win.caseload_proxy.rowCount() == len(rows)
+    # two at once keep what both keep, and the search narrows further
+    win.set_quick_filter("breastfeeding")
+    win.set_quick_filter("urgent")
+    assert {r.patient_id for r in shown_rows(win)} == expected["breastfeeding"] & expected["urgent"]
+    win.set_quick_filter("urgent", False)
+    qtbot.keyClicks(win.filter_edit, "aberg")
+    assert [r.family_name for r in shown_rows(win)] == ["Åberg"]
+    win.set_quick_filter("breastfeeding", False)
+
+
+@pytest.mark.parametrize("typed, family", [
+    ("943 476 5919", "Åberg"), ("9434765919", "Åberg"), ("943 4765 927", "Wiśniewska-O'Brien"),
+    ("HX0005", "Nguyễn"), ("hx0006", "Ødegaard"), ("ABERG", "Åberg"), ("wisniewska-o'brien", "Wiśniewska-O'Brien"),
+])
+def test_searching_by_nhs_number_hospital_number_or_name(flagged_window, qtbot, typed, family):
+    qtbot.keyClicks(flagged_window.filter_edit, typed)
+    assert [r.family_name for r in shown_rows(flagged_window)] == [family]
+
+
+def test_the_flagged_caseload_and_its_quick_filters_pass_the_model_tester(flagged_window, qtmodeltester):
+    proxy = CaseloadFilterProxy()
+    proxy.setSourceModel(flagged_window.caseload_model)
+    proxy.set_quick_filters(["breastfeeding"])
+    qtmodeltester.check(proxy, force_py=True)
+    proxy.set_quick_filters(["decision_due", "urgent"])
+    qtmodeltester.check(proxy, force_py=True)
+    with pytest.raises(KeyError, match="not quick filters"):
+        proxy.set_quick_filters(["lunch"])
+
+
+def test_flags_text_and_sorting_by_status():
+    model = CaseloadTableModel()
+    two = (CaseloadFlag(FLAG_BREASTFEEDING, "Blocked: breastfeeding", "BF-1"),
+           CaseloadFlag(FLAG_DECISION_DUE, "Decision due", "due", urgent=True))
+    model.set_rows([row(patient_id=1), row(patient_id=2, flags=two), row(patient_id=3, flags=two[:1])])
+    assert flags_text(two) == "Blocked: breastfeeding \u00b7 Decision due (urgent)"
+    model.sort(CaseloadTableModel.COL_FLAGS, Qt.SortOrder.DescendingOrder)
+    assert [r.patient_id for r in model.rows()] == [2, 3, 1]  # most flags first, none last
+    model.sort(CaseloadTableModel.COL_FLAGS, Qt.SortOrder.AscendingOrder)
+    assert [r.patient_id for r in model.rows()] == [3, 2, 1]
+
+
+@pytest.mark.parametrize("widths, available, placed, left_over", [
+    ([50, 60], 200, [0, 54], 0),          # both fit, 4 px apart
+    ([50, 60], 114, [0, 54], 0),          # the last one fits exactly: no "+N"
+    ([50, 60, 70], 140, [0], 2),          # room kept for "+2" after the first
+    ([50, 60, 70], 150, [0, 54], 1),      # two, and "+1" in the 30 px kept for it
+    ([120], 100, [], 1),                  # not even one: "+1"
+    ([], 100, [], 0),
+])
+def test_badges_are_laid_out_left_to_right_with_a_count_for_the_rest(widths, available, placed, left_over):
+    assert badge_layout(widths, available, gap=4, more_width=30) == (placed, left_over)
