@@ -377,8 +377,9 @@ class _Chart:
             colour, dash, weight = ((URGENT, [2, 1.5], 0.5) if z == -2 else (MUTED, None, 0.5) if z == 0
                                     else (GRID, None, 0.4))
             d.add(Line(self.x0, y(z), self.x1, y(z), strokeColor=colour, strokeWidth=weight, strokeDashArray=dash))
-            d.add(String(self.x0 - 9, y(z) - 2, str(z).replace("-", "\u2212"), fontName=FONT, fontSize=5.4,
-                         fillColor=URGENT if z == -2 else MUTED))
+            if z % 2 == 0 or high - low < 4.5:   # every other value where the scale is long
+                d.add(String(self.x0 - 9, y(z) - 2, str(z).replace("-", "\u2212"), fontName=FONT, fontSize=5.4,
+                             fillColor=URGENT if z == -2 else MUTED))
         by_site: dict[str, list[tuple[float, float]]] = {}
         for item in sorted(items, key=lambda i: (i.start, i.site or "")):
             by_site.setdefault(item.site or "", []).append((self.x(item.start), y(item.z_score)))
@@ -521,7 +522,7 @@ class _Summary(_Letter):
             tasks = Table(("Priority", "Due", "Task", "What to do"),
                           tuple((PRIORITY_WORDS.get(t.priority, t.priority), written_date(t.due_on), t.code, t.message)
                                 for t in c.tasks))
-            story += self.table(tasks, (14, 18, 22, 80), empty="")
+            story += self.table(tasks, (12, 16, 27, 79), empty="")
         else:
             story.append(self.p("No task is open for her today.", "muted"))
         story += [self.heading("Treatment decisions")] + (
@@ -540,7 +541,7 @@ class _Summary(_Letter):
         story += [self.heading("Medications")]
         story += self.table(c.medications, (30, 28, 18, 18, 12), empty="No medicine is recorded.")
         story += [self.heading("Referrals")]
-        story += self.table(c.referrals, (26, 14, 15, 16, 16, 16, 40), empty="No referral is recorded.")
+        story += self.table(c.referrals, (24, 13, 13, 17.5, 17.5, 17.5, 40), empty="No referral is recorded.")
         story += [self.heading("Risk factors")] + (
             self.bullets(c.risk_factors) if c.risk_factors else [self.p("None recorded.", "muted")])
         return story
