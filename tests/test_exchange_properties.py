@@ -105,7 +105,8 @@ def with_check_digit(digits: str) -> str:
     return digits + str((11 - total % 11) % 11)
 
 
-nhs_numbers = (st.integers(0, 10**9 - 1).map("{:09d}".format)
+# from 320 000 000 on: the Scottish CHI range below it begins with a date of birth (DDMMYY)
+nhs_numbers = (st.integers(320_000_000, 10**9 - 1).map("{:09d}".format)
                .filter(nine_digits_with_a_check_digit).map(with_check_digit))
 hospital_numbers = st.text(st.characters(categories=("Lu", "Nd"), max_codepoint=127), min_size=1, max_size=20)
 

@@ -144,14 +144,22 @@ def test_clicking_a_section_in_the_list_shows_it(qtbot, window, patients):
     assert record.stack.currentWidget().widget() is record.sections["referrals"]
 
 
-def test_each_later_section_is_a_page_titled_with_its_name_saying_it_is_coming(qtbot, window, patients):
+def test_each_section_is_listed_by_its_title_and_shown_by_its_own_page(qtbot, window, patients):
     record = open_loaded(qtbot, window.centralWidget(), patients["lucja"])
     assert isinstance(record.sections["overview"], OverviewSection)
     assert [record.section_list.item(n).text() for n in range(record.section_list.count())] == [
         title for _, title, _ in SECTIONS]
-    for key, title, _ in SECTIONS[1:]:
+    for key, _title, _ in SECTIONS[1:]:
         page = record.sections[key]
-        assert isinstance(page, PlaceholderSection)
+        assert not isinstance(page, PlaceholderSection), key  # every section has its real page now
+        assert page.key == key
+
+
+def test_a_placeholder_names_its_section_and_counts_her_entries(qtbot, window, patients):
+    record = open_loaded(qtbot, window.centralWidget(), patients["lucja"])
+    for key, title in (("pregnancies", "Pregnancies and feeding"), ("epds", "EPDS")):
+        record.set_section_page(key, PlaceholderSection(key))
+        page = record.sections[key]
         assert page.heading.text() == title and page.coming_label.text().startswith("Coming soon")
     assert record.sections["pregnancies"].count_label.text() == "On record today: 1 pregnancy, 1 feeding entry."
     assert record.sections["epds"].count_label.text() == "On record today: 1 EPDS screen."

@@ -14,7 +14,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QTabBar, QTabWidget, QWidget
 
+from pao_clinic.services import Actor
+
 from .patient_record import PatientRecordWidget
+from .record_actions import RecordActions, install_section_pages
 from .workers import WorkerPool
 
 
@@ -23,10 +26,12 @@ class PatientTabs(QTabWidget):
 
     record_opened = Signal(object)   # the PatientRecordWidget just created
     record_closed = Signal(int)      # the patient id whose record was closed
+    record_changed = Signal(int)     # the patient id whose record was saved from her tab
 
     def __init__(self, parent: QWidget | None = None, *, pool: WorkerPool | None = None,
-                 today: Callable[[], date] = date.today):
+                 today: Callable[[], date] = date.today, actor: Actor | None = None):
         super().__init__(parent)
+        self.actor = actor  # who acts on the records' buttons (None: the pages only show)
         self.setObjectName("patientTabs")
         self.setAccessibleName("Open patient records")
         self.setDocumentMode(True)
@@ -83,6 +88,11 @@ class PatientTabs(QTabWidget):
         record = self.record_of(patient_id)
         if record is None:
             record = PatientRecordWidget(patient_id, pool=self._pool, today=self.today)
+            if self.actor is not None:
+                record.record_actions = RecordActions(record, self.actor, self._pool)
+                record.record_actions.record_changed.connect(self.record_changed)
+            else:
+                install_section_pages(record)
             record.loaded.connect(lambda _view, r=record: self._on_record_loaded(r))
             index = self.addTab(record, title or "Loading\u2026")
             self.setTabToolTip(index, title or "")
