@@ -239,7 +239,12 @@ def flagged_worklist(qtbot, qapp, sqlite_clinic):
     ("REPEAT-FRACTURE", "Open Fractures", "fractures"),
     ("MOOD", "Open EPDS", "epds"),
 ])
-def test_do_this_now_takes_the_tasks_next_step(flagged_worklist, qtbot, code, words, section):
+def test_do_this_now_takes_the_tasks_next_step(flagged_worklist, qtbot, monkeypatch, code, words, section):
+    from ui import decision_dialog
+
+    asked_dialog = []
+    monkeypatch.setattr(decision_dialog.DecisionDialog, "ask",
+                        classmethod(lambda cls, actor, patient_id, **kwargs: asked_dialog.append(patient_id)))
     win = flagged_worklist
     assert next_step(code) == (words, section)
     row = next(r for r, t in enumerate(shown_tasks(win)) if t.code == code)
@@ -251,13 +256,18 @@ def test_do_this_now_takes_the_tasks_next_step(flagged_worklist, qtbot, code, wo
         with qtbot.waitSignal(win.decision_requested, timeout=2_000) as asked:
             qtbot.mouseClick(win.do_now_button, Qt.MouseButton.LeftButton)
         assert asked.args == [patient.patient_id]
-        assert win.patient_tabs.current_record() is None  # the lead's decision dialog opens instead
+        # her record opens at Medications and decisions, with the decision dialog over it
+        record = win.patient_tabs.current_record()
+        assert record is not None and record.patient_id == patient.patient_id
+        assert record.current_section() == "medications"
+        assert asked_dialog == [patient.patient_id]
     else:
         with qtbot.assertNotEmitted(win.decision_requested):
             qtbot.mouseClick(win.do_now_button, Qt.MouseButton.LeftButton)
         record = win.patient_tabs.current_record()
         assert record is not None and record.patient_id == patient.patient_id
         assert record.current_section() == section
+        assert asked_dialog == []
     assert win.selected_patient() == patient
 
 

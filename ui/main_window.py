@@ -32,7 +32,7 @@ from .caseload_model import (
     QUICK_FILTERS, ROW_ROLE, CaseloadFilterProxy, CaseloadTableModel, FlagBadgeDelegate, RowSortProxy,
 )
 from .check_dialog import CheckMedicationDialog
-from .patient_record import SECTION_TITLES, section_for_task
+from .patient_record import SECTION_TITLES, PatientRecordWidget, section_for_task
 from .patient_tabs import PatientTabs
 from .resources import resource_path
 from .workers import Worker, WorkerPool
@@ -233,9 +233,11 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(8, 8, 4, 8)
         layout.addLayout(top)
         layout.addWidget(self.caseload_view, 1)
-        self.patient_tabs = PatientTabs(self, pool=self._pool, today=self.today)
+        self.patient_tabs = PatientTabs(self, pool=self._pool, today=self.today, actor=self.actor)
         self.patient_tabs.set_home(panel, "Caseload")
+        self.patient_tabs.record_changed.connect(self._on_patient_tabs_record_changed)
         self.setCentralWidget(self.patient_tabs)
+        self.decision_requested.connect(self._on_decision_requested)
 
     def _build_worklist(self) -> None:
         self.worklist_model = WorklistTableModel(self)
@@ -531,10 +533,21 @@ class MainWindow(QMainWindow):
         if patient is not None:
             self.open_record(patient)
 
-    def open_record(self, patient: CaseloadRow, section: str | None = None) -> None:
+    def open_record(self, patient: CaseloadRow, section: str | None = None) -> PatientRecordWidget:
         """Her record in its own tab (switching to it when it is open already), at `section`."""
-        self.patient_tabs.open_patient(patient.patient_id, section=section,
-                                       title=banner_name(patient.family_name, patient.given_name))
+        return self.patient_tabs.open_patient(patient.patient_id, section=section,
+                                              title=banner_name(patient.family_name, patient.given_name))
+
+    def _on_decision_requested(self, patient_id: int) -> None:
+        """A decision is due: her record at Medications and decisions, and the decision dialog over it."""
+        patient = next((row for row in self.caseload_model.rows() if row.patient_id == patient_id), None)
+        if patient is None:
+            return
+        record = self.open_record(patient, "medications")
+        record.record_actions.record_decision()
+
+    def _on_patient_tabs_record_changed(self, _patient_id: int) -> None:
+        self.refresh()  # her caseload line and tasks follow what was saved in her record
 
     def _on_check_action_triggered(self) -> None:
         self.open_check_dialog()
