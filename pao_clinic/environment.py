@@ -7,7 +7,10 @@ the log file. The CLI and the desktop both read them from here.
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
+from typing import Mapping
 
 DATABASE_ENV = "PAO_CLINIC_DATABASE"
 USER_ENV = "PAO_CLINIC_USER"
@@ -28,3 +31,38 @@ def log_file() -> Path:
     from platformdirs import user_log_dir
 
     return Path(user_log_dir(APP_NAME, appauthor=False)) / "pao-clinic.log"
+
+
+#: Environment variables whose values are secrets: never written to the log.
+SECRET_ENVS = (PASSWORD_ENV, "PGPASSWORD")
+_URL_PASSWORD = re.compile(r"(://[^/\s:@]*):[^\s/]*@")
+
+
+def without_secrets(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """The text with every password masked: `scheme://user:***@` in URLs, and the values of SECRET_ENVS."""
+    environ = os.environ if environ is None else environ
+    masked = _URL_PASSWORD.sub(r"\1:***@", text)
+    for name in SECRET_ENVS:
+        secret = environ.get(name)
+        if secret:
+            masked = masked.replace(secret, "***")
+    return masked
+
+
+def append_to_log(text: str) -> Path:
+    """Append the text, secrets masked, to the log; the folder is the owner's only (0700), the file 0600.
+
+    Returns the log's path. A log that cannot be written is no reason to fail: the
+    error is swallowed (the caller is already reporting a failure).
+    """
+    path = log_file()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o700)
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as log:
+            os.fchmod(log.fileno(), 0o600)  # a log made by an earlier version was 0644
+            log.write(without_secrets(text))
+    except OSError:
+        pass
+    return path

@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 from peewee import IntegrityError
 
 from pao_clinic.record.codes import ROLES
-from pao_clinic.storage.connection import database
+from pao_clinic.storage.connection import write_transaction
 from pao_clinic.errors import AuthenticationError, ConflictError, PermissionDenied, Problem, ValidationError
 from pao_clinic.storage.models import AuditEntry, User
 
@@ -98,10 +98,15 @@ class AuditTrail:
 
 @contextmanager
 def clinical_write(actor: Actor | None, roles: Iterable[str], what: str) -> Iterator[AuditTrail]:
-    """Role check, then one transaction holding the validation, the write and its audit."""
+    """Role check, then one transaction holding the validation, the write and its audit.
+
+    The transaction takes the write lock first (`write_transaction`), so two writers
+    wait for each other instead of failing; a full disk or a read-only file comes out
+    as a StorageError naming the database.
+    """
     require_role(actor, roles, what)
     try:
-        with database.atomic():
+        with write_transaction():
             yield AuditTrail(actor)
     except IntegrityError as exc:
         # validation runs first, so this is a race with another editor (or a bug)
@@ -159,7 +164,7 @@ def add_user(actor: Actor | None, name: str, *, role: str, password: str,
     if not password or len(password) < 8:
         problems.append(Problem("password", "the password must have at least 8 characters"))
     display = (display_name or name).strip()
-    with database.atomic():
+    with write_transaction():
         bootstrapping = actor is None and User.select().count() == 0
         if bootstrapping:
             if role != "admin":

@@ -2,19 +2,37 @@
 
 `connect()` makes a peewee database for a parsed location; `opening.open_database`
 (the one way in) connects, upgrades the schema and binds it here.
+
+Every write runs inside `write_transaction()`.  On SQLite it begins IMMEDIATE: the
+write lock is taken before the first read, so a second writer waits its turn within
+the busy timeout.  (A deferred transaction that reads first cannot be upgraded to a
+write once another process has written since its read; SQLite then fails at once with
+"database is locked", whatever the timeout.)  It also turns the storage faults a write
+can meet (disk full, a read-only file) into a `StorageError` naming the place, and
+never lets the error of the rollback that follows hide them.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 
-from pao_clinic.errors import StorageError
-from pao_clinic.storage.location import DatabaseLocation
+from pao_clinic.errors import PaoClinicError, StorageError
+from pao_clinic.storage.location import DatabaseLocation, parse_database_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Set on every SQLite connection, in this order (tests may add one, e.g. max_page_count).
+SQLITE_PRAGMAS: dict[str, object] = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+    "synchronous": "normal",
+}
 
 #: Every model is bound to this proxy; `opening.open_database` initialises it.
 database = DatabaseProxy()
@@ -42,12 +60,7 @@ def connect(location: DatabaseLocation, *, create: bool = False) -> Database:
         db: Database = SqliteDatabase(
             target,
             uri=uri,
-            pragmas={
-                "journal_mode": "wal",
-                "foreign_keys": 1,
-                "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
-                "synchronous": "normal",
-            },
+            pragmas=dict(SQLITE_PRAGMAS),
         )
     else:
         try:
@@ -106,6 +119,89 @@ def close_database() -> None:
         database.obj.close()
         database.initialize(None)
     _bound_url = None
+
+
+def bound_database_place() -> str:
+    """Where the bound database is, for messages: the absolute SQLite file, or the PostgreSQL database."""
+    if _bound_url is None:
+        return "the database"
+    location = parse_database_url(_bound_url)
+    file = location.sqlite_file
+    return str(file.absolute()) if file is not None else location.describe()
+
+
+def _bound_sqlite_file() -> Path | None:
+    return parse_database_url(_bound_url).sqlite_file if _bound_url is not None else None
+
+
+# What the drivers say for the faults a write can meet (sqlite3's words; PostgreSQL's SQLSTATE and words).
+_DISK_FULL_WORDS = ("database or disk is full", "could not extend file", "no space left on device")
+_DISK_FULL_SQLSTATE = "53100"  # disk_full
+_READ_ONLY_WORDS = ("attempt to write a readonly database", "read-only file system", "readonly database")
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and what led to it: its cause and context, and a wrapped driver error."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending.extend((current.__cause__, current.__context__, getattr(current, "orig", None)))
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+
+
+def storage_fault(exc: BaseException, place: str) -> StorageError | None:
+    """The StorageError a failed write means (disk full, read-only), or None if it is no storage fault.
+
+    Looks through the whole chain, so a later "cannot rollback - no transaction is active"
+    (SQLite rolls back by itself when the disk is full) never hides the first cause.
+    """
+    for cause in _causes(exc):
+        if isinstance(cause, StorageError):
+            return cause
+        text = str(cause).lower()
+        if getattr(cause, "pgcode", None) == _DISK_FULL_SQLSTATE or any(w in text for w in _DISK_FULL_WORDS):
+            return StorageError(f"the disk holding {place} is full; nothing was saved")
+        if any(w in text for w in _READ_ONLY_WORDS):
+            return StorageError(f"{place} is read-only; nothing was saved")
+    return None
+
+
+def refuse_read_only_file() -> None:
+    """StorageError when the bound SQLite file cannot be written (checked before a write starts)."""
+    file = _bound_sqlite_file()
+    if file is not None and file.exists() and not os.access(file, os.W_OK):
+        raise StorageError(f"{file.absolute()} is read-only; nothing was saved")
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """One write transaction (a savepoint when nested): IMMEDIATE on SQLite, plain on PostgreSQL.
+
+    A storage fault inside it (disk full, a read-only file) comes out as a StorageError
+    naming the place, after the transaction is rolled back; other errors pass unchanged.
+    """
+    db = database.obj
+    if db is None:
+        raise StorageError("no database is open")
+    outermost = db.transaction_depth() == 0
+    if outermost:
+        refuse_read_only_file()
+    transaction = db.atomic(lock_type="IMMEDIATE") if isinstance(db, SqliteDatabase) else db.atomic()
+    try:
+        with transaction:
+            yield
+    except PaoClinicError:  # the service's own refusal (validation, conflict, ...): as it is
+        raise
+    except Exception as exc:
+        fault = storage_fault(exc, bound_database_place())
+        if fault is None or fault is exc:
+            raise
+        raise fault from None
 
 
 class QueryCount:

@@ -18,6 +18,7 @@ alters the table (playhouse.migrate), and the model change must be one that migr
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Callable
 
 from peewee import Database
@@ -57,18 +58,64 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
 CURRENT_SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def schema_version(db: Database) -> int:
-    """The version of the schema in `db` (0 for an empty database)."""
+class VersionRecordDamaged(StorageError):
+    """The schema_version table is there but does not hold exactly one whole number."""
+
+
+def schema_version(db: Database, location: DatabaseLocation | None = None) -> int:
+    """The version of the schema in `db` (0 for an empty database).
+
+    A version table that is empty, holds several rows or something other than a whole
+    number is refused (VersionRecordDamaged): guessing a version would re-run migrations
+    over tables that are already there.
+    """
     if "schema_version" not in db.get_tables():
         return 0
-    row = db.execute_sql("SELECT version FROM schema_version").fetchone()
-    return int(row[0]) if row else 0
+    rows = db.execute_sql("SELECT version FROM schema_version").fetchall()
+    if len(rows) == 1 and type(rows[0][0]) is int and rows[0][0] >= 0:
+        return rows[0][0]
+    if not rows:
+        held = "it is empty"
+    elif len(rows) > 1:
+        held = f"it holds {len(rows)} rows instead of one"
+    else:
+        held = f"it holds {rows[0][0]!r} instead of a version number"
+    raise VersionRecordDamaged(
+        f"the database's version record is damaged ({_place(location)}: the schema_version table: {held}); "
+        f"nothing was changed. {restore_hint(location)}"
+    )
+
+
+def _place(location: DatabaseLocation | None) -> str:
+    if location is None:
+        return "the database"
+    file = location.sqlite_file
+    return str(file.absolute()) if file is not None else location.describe()
+
+
+def upgrade_copies(file: Path) -> list[Path]:
+    """The copies made aside before upgrades of an SQLite file (`<name>.before-v<N>.sqlite`), newest first."""
+    pattern = f"{file.stem}.before-v*{file.suffix or '.sqlite'}"
+    return sorted(file.absolute().parent.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def restore_hint(location: DatabaseLocation | None) -> str:
+    """How to get a good database back: the copy made before the last upgrade, or a backup."""
+    file = location.sqlite_file if location is not None else None
+    if file is None:
+        return "Restore the database from a backup (pg_dump) before opening it again."
+    copies = upgrade_copies(file)
+    if copies:
+        return (f"Restore it from the copy made before the last upgrade ({copies[0]}) or from a backup: "
+                f"copy that file over {file.absolute()}.")
+    return (f"Restore it from a backup, or from a <name>.before-v<N>.sqlite copy beside it if there is one: "
+            f"copy that file over {file.absolute()}.")
 
 
 def upgrade_schema(db: Database, location: DatabaseLocation | None = None,
                    *, target: int = CURRENT_SCHEMA_VERSION) -> int:
     """Apply every migration after the database's version, up to `target`. Returns the version."""
-    current = schema_version(db)
+    current = schema_version(db, location)
     if current > CURRENT_SCHEMA_VERSION:
         raise StorageError(
             f"this database was written by a newer version of PAO Clinic (schema {current}; "

@@ -9,6 +9,13 @@ holding some other program's tables, or that is not SQLite, is never written to.
 
 A PostgreSQL database is created by its server's administrator; opening an empty one
 gives it the schema, as before.
+
+Our mark: every PAO Clinic SQLite file carries `PRAGMA application_id = 0x50414F43`
+(`PAO_CLINIC_APPLICATION_ID`, the ASCII letters "PAOC"), set when the schema is created,
+and set on open on a file made by an earlier version (our `schema_version` table, id 0).
+A file with any other application id, or id 0 and tables that are not ours, belongs to
+another program and is refused untouched.  Before anything is written, an SQLite file
+passes `PRAGMA quick_check`; a damaged file is refused with the way to restore it.
 """
 
 from __future__ import annotations
@@ -23,7 +30,10 @@ from peewee import Database
 from pao_clinic.errors import StorageError
 from pao_clinic.storage.connection import bind, bound_database_url, close_database, connect
 from pao_clinic.storage.location import DatabaseLocation, parse_database_url
-from pao_clinic.storage.migrations import schema_version, upgrade_schema
+from pao_clinic.storage.migrations import restore_hint, schema_version, upgrade_schema
+
+#: `PRAGMA application_id` of a PAO Clinic SQLite file: "PAOC" in ASCII (0x50 0x41 0x4F 0x43).
+PAO_CLINIC_APPLICATION_ID = 0x50414F43
 
 # What an SQLite file holds, for the decision to open, create or refuse.
 _NOTHING = "nothing"          # no file, zero bytes, or an SQLite file without any table
@@ -65,16 +75,64 @@ def _sqlite_contents(file: Path) -> str:
     try:
         probe = sqlite3.connect(f"{file.absolute().as_uri()}?mode=ro", uri=True)
         try:
+            application_id = probe.execute("PRAGMA application_id").fetchone()[0]
             tables = {name for (name,) in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         finally:
             probe.close()
     except sqlite3.OperationalError as exc:  # cannot be opened (permissions, a locked folder, ...)
         raise StorageError(f"cannot open the database {file.absolute()}: {exc}") from None
-    except sqlite3.DatabaseError:  # "file is not a database"
-        return _NOT_SQLITE
+    except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc):  # an SQLite file whose schema pages are damaged
+            raise DamagedDatabaseError(file, str(exc)) from None
+        return _NOT_SQLITE  # "file is not a database"
+    if application_id == PAO_CLINIC_APPLICATION_ID:
+        return _CLINIC
+    if application_id != 0:
+        return _OTHER
     if not tables:
         return _NOTHING
-    return _CLINIC if "schema_version" in tables else _OTHER
+    return _CLINIC if "schema_version" in tables else _OTHER  # ours from before the mark, or not ours
+
+
+class DamagedDatabaseError(StorageError):
+    """An SQLite file that fails its integrity check; nothing was written to it."""
+
+    def __init__(self, file: Path, detail: str):
+        self.file = file.absolute()
+        location = DatabaseLocation(engine="sqlite", path=str(file))
+        super().__init__(f"the database {self.file} is damaged ({detail}); nothing was changed. "
+                         f"{restore_hint(location)}")
+
+
+def _check_sqlite_integrity(file: Path) -> None:
+    """`PRAGMA quick_check` on a read-only connection; DamagedDatabaseError unless it says ok."""
+    try:
+        probe = sqlite3.connect(f"{file.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            findings = [row[0] for row in probe.execute("PRAGMA quick_check(5)")]
+        finally:
+            probe.close()
+    except sqlite3.OperationalError as exc:
+        raise StorageError(f"cannot open the database {file.absolute()}: {exc}") from None
+    except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
+        raise DamagedDatabaseError(file, str(exc)) from None
+    if findings != ["ok"]:
+        raise DamagedDatabaseError(file, "quick_check: " + "; ".join(findings[:3]))
+
+
+def _mark_as_ours(db: Database, location: DatabaseLocation) -> None:
+    """Set our application_id on an SQLite file with our schema and no id yet (new, or from before the mark)."""
+    if location.sqlite_file is None:
+        return
+    if db.execute_sql("PRAGMA application_id").fetchone()[0] != 0:
+        return
+    if "schema_version" not in db.get_tables():
+        return
+    try:
+        db.execute_sql(f"PRAGMA application_id = {PAO_CLINIC_APPLICATION_ID}")
+    except Exception as exc:  # a read-only file still opens for reading; it is marked on a later open
+        if "readonly" not in str(exc) and "read-only" not in str(exc):
+            raise
 
 
 def _refuse_foreign_file(location: DatabaseLocation) -> None:
@@ -111,9 +169,12 @@ def open_database(url: str, *, create: bool = False) -> Database:
     _refuse_foreign_file(location)
     if not create and database_is_missing(url):
         raise NoDatabaseError(database_place(url))
+    if location.sqlite_file is not None and location.sqlite_file.is_file():
+        _check_sqlite_integrity(location.sqlite_file)
     db = connect(location, create=create)
     try:
         upgrade_schema(db, location)
+        _mark_as_ours(db, location)
     except Exception:
         db.close()
         raise
@@ -131,7 +192,7 @@ def create_database(url: str) -> Database:
     if not database_is_missing(url):
         db = connect(location)
         try:
-            version = schema_version(db)
+            version = schema_version(db, location)
         finally:
             db.close()
         if version > 0:
