@@ -39,7 +39,7 @@ from pao_clinic.record import (
     Pregnancy,
     Referral,
 )
-from pao_clinic.record.validation import patient_record_problems, standard_unit
+from pao_clinic.record.validation import patient_record_problems, readable, standard_unit
 
 FORMAT = "pao-clinic-exchange"
 VERSION = 1
@@ -155,6 +155,14 @@ class _NotANumber:
         self.name = name
 
 
+def _whole_number(digits: str) -> int:
+    try:
+        return int(digits)
+    except ValueError:  # longer than sys.get_int_max_str_digits(): Python's words would be no help
+        raise ValidationError(f"the file is not valid JSON as PAO Clinic reads it: it holds a number with "
+                              f"{len(digits.lstrip('-')):,} digits, far beyond any value of the format") from None
+
+
 def _object_from_pairs(pairs: list[tuple[str, Any]]) -> _JsonObject:
     obj = _JsonObject()
     repeated = []
@@ -170,13 +178,13 @@ def read_document_text(text: str, *, today: date) -> list[PatientRecord]:
     """The patients of an exchange document given as JSON text (all or nothing)."""
     try:
         data = json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_object_from_pairs,
-                          parse_constant=_NotANumber)
+                          parse_constant=_NotANumber, parse_int=_whole_number)
     except json.JSONDecodeError as error:
         raise ValidationError(
             f"the file is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
     except RecursionError:
         raise ValidationError("the file is not a PAO Clinic exchange document: it is nested too deeply") from None
-    except ValueError as error:  # e.g. a number with thousands of digits
+    except ValueError as error:  # not expected (long numbers are read above), but never a crash
         raise ValidationError(f"the file is not valid JSON: {error}") from None
     return parse_document(data, today=today)
 
@@ -190,7 +198,7 @@ def parse_document(data: object, *, today: date) -> list[PatientRecord]:
     problems += _repeated_key_problems(data, "")
     for key in data:
         if key not in _TOP_LEVEL_KEYS:
-            problems.append(Problem(_path("", key), f"{_quoted(key)} is not a key of an exchange document "
+            problems.append(Problem(_path("", key), f"{_quoted(str(key))} is not a key of an exchange document "
                                                     f"(format, version, exported_at, patients)"))
     form = data.get("format")
     if form is None:
@@ -282,7 +290,7 @@ def _read_object(value: object, path: str, shape: _Shape, problems: list[Problem
     known = {key.name: key for key in shape.keys}
     for name in value:
         if name not in known:
-            message = f"{_quoted(name)} is not a key of {shape.what}"
+            message = f"{_quoted(str(name))} is not a key of {shape.what}"
             if len(known) <= 10:
                 message += f" (its keys are {', '.join(known)})"
             problems.append(Problem(_path(path, name), message))
@@ -331,7 +339,10 @@ def _read_value(raw: object, path: str, key: _Key, problems: list[Problem]) -> A
             return raw
         if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
             return int(raw)  # 2.0 and 2 are the same JSON value
-        problems.append(Problem(path, f"must be a whole number, not {_shown(raw)}"))
+        if isinstance(raw, float) and math.isinf(raw):  # 1e999 is read as infinity
+            problems.append(Problem(path, f"{_shown(raw)} is far too large for this field"))
+        else:
+            problems.append(Problem(path, f"must be a whole number, not {_shown(raw)}"))
     elif kind == "number":
         return _read_number(raw, path, problems)
     elif kind == "codes":
@@ -392,7 +403,7 @@ def _read_codes(raw: object, path: str, problems: list[Problem]) -> tuple[str, .
 
 def _repeated_key_problems(value: dict, path: str) -> list[Problem]:
     # (safer choice) a key written twice is an error: JSON readers differ on which value wins
-    return [Problem(_path(path, key), f"{_quoted(key)} is written twice in the same object")
+    return [Problem(_path(path, key), f"{_quoted(str(key))} is written twice in the same object")
             for key in getattr(value, "repeated_keys", ())]
 
 
@@ -407,12 +418,16 @@ def _is_timestamp(text: str) -> bool:
 
 
 def _path(parent: str, key: str) -> str:
+    # a key the format does not know is named as written, but never longer than a line, and
+    # without characters that cannot be shown (a lone surrogate, a control character)
+    key = readable(str(key))
+    key = key if len(key) <= 60 else key[:57] + "..."
     return f"{parent}.{key}" if parent else key
 
 
 def _quoted(text: str) -> str:
     shown = text if len(text) <= 60 else text[:57] + "..."
-    return "'" + shown.replace("\n", " ") + "'"
+    return "'" + readable(shown).replace("\n", " ") + "'"
 
 
 def _shown(value: object) -> str:

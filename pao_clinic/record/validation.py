@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import fields
-from datetime import date
+from datetime import date, timedelta
 
 from pao_clinic.record.dates import age_on, written_date
 from pao_clinic.record import codes
@@ -41,15 +42,27 @@ from pao_clinic.record import (
 )
 
 
-MIN_AGE_AT_PREGNANCY = 12
-MAX_AGE_AT_PREGNANCY = 60
-OLDEST_AGE = 120  # (safer choice) an older date of birth is a typing error
-HOSPITAL_NUMBER_MAX_LENGTH = 20
-BMD_RANGE = (0.2, 2.0)
-SCORE_RANGE = (-8.0, 6.0)
-HEIGHT_RANGE_CM = (120.0, 220.0)
-EPDS_SCORE_RANGE = (0, 30)
-EPDS_SELF_HARM_RANGE = (0, 3)
+# The limits live in `record/limits.py`: one place for the core, the docs and the test that
+# keeps the database columns at least as wide. Their names stay importable from here.
+from pao_clinic.record.limits import (
+    BMD_RANGE,
+    DUE_DATE_MAX_DAYS_AHEAD,
+    EPDS_SCORE_RANGE,
+    EPDS_SELF_HARM_RANGE,
+    HEIGHT_RANGE_CM,
+    HOSPITAL_NUMBER_MAX_LENGTH,
+    MAX_AGE_AT_PREGNANCY,
+    MIN_AGE_AT_PREGNANCY,
+    NAME_MAX_LENGTH,
+    NHS_NUMBER_MAX_LENGTH,
+    OLDEST_AGE,
+    PLANNED_STOP_MAX_YEARS_AHEAD,
+    PREGNANCY_NUMBER_RANGE,
+    REVIEW_MAX_YEARS_AHEAD,
+    SCORE_RANGE,
+    TEXT_LIMITS,
+    USER_NAME_MAX_LENGTH,
+)
 
 # The only dates that may lie after today: they are expectations, not events.
 #   - a pregnancy's due_date (an ongoing pregnancy is due in the future; a pregnancy
@@ -62,6 +75,12 @@ MAY_BE_IN_THE_FUTURE: frozenset[tuple[str, str]] = frozenset({
     ("breastfeeding", "planned_stop_on"),
     ("decisions", "review_on"),
 })
+# ... and how far ahead each may lie (`record/limits.py`): further is a typing error (9999 for 2025).
+_HOW_FAR_AHEAD: dict[tuple[str, str], tuple[int, str]] = {
+    ("pregnancies", "due_date"): (DUE_DATE_MAX_DAYS_AHEAD, "days"),
+    ("breastfeeding", "planned_stop_on"): (PLANNED_STOP_MAX_YEARS_AHEAD, "years"),
+    ("decisions", "review_on"): (REVIEW_MAX_YEARS_AHEAD, "years"),
+}
 
 # Medicines given as single doses at intervals: one entry per dose.
 ONE_ENTRY_PER_DOSE: frozenset[str] = frozenset({"denosumab", "zoledronate"})
@@ -95,15 +114,74 @@ def patient_record_problems(record: PatientRecord, *, today: date) -> list[Probl
     return list(_RecordRules(record, today).problems())
 
 
+def user_account_problems(name: str, display_name: str) -> list[Problem]:
+    """A user's sign-in name and display name against their limits (paths `name`, `display_name`)."""
+    problems = []
+    for path, text, most in (("name", name, USER_NAME_MAX_LENGTH), ("display_name", display_name, NAME_MAX_LENGTH)):
+        problem = _text_problem(path, text, most)
+        if problem is not None:
+            problems.append(problem)
+        elif path == "display_name" and any(unicodedata.category(ch) == "Cc" for ch in text):
+            problems.append(Problem(path, f"{_quoted(text)} contains an invisible control character"))
+    return problems
+
+
+def readable(text: str) -> str:
+    """`text` safe to show and to write anywhere: broken characters (lone surrogates) and
+    invisible control characters other than tab and line breaks are shown as '?'."""
+    return "".join("?" if unicodedata.category(ch) == "Cs" or (unicodedata.category(ch) == "Cc"
+                                                                  and ch not in _ALLOWED_CONTROLS) else ch
+                   for ch in text)
+
+
 def _quoted(text: str) -> str:
     shown = text if len(text) <= 60 else text[:57] + "..."
-    return "'" + shown.replace("\n", " ") + "'"
+    return "'" + readable(shown).replace("\n", " ") + "'"
 
 
 def _number(value: float) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _whole(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(value)
+
+
+def _whole(value: int) -> str:
+    """A whole number for a message; one too long to read is described by its length."""
+    if abs(value) < 10**15:
+        return str(value)
+    digits = len(str(value)) if value.bit_length() < 10_000 else int(value.bit_length() * math.log10(2)) + 1
+    return f"a number with {digits:,} digits"
+
+
+def _first_broken_character(text: str) -> str | None:
+    """A lone surrogate: half of a character (an emoji cut in two) that no database can store."""
+    return next((ch for ch in text if unicodedata.category(ch) == "Cs"), None)
+
+
+def _text_problem(path: str, text: str, most: int | None) -> Problem | None:
+    broken = _first_broken_character(text)
+    if broken is not None:
+        return Problem(path, f"{_quoted(text)} contains a broken character ({_character(broken)}, half of a "
+                             f"character that was cut in two; shown as '?'); please retype the text")
+    if most is not None and len(text) > most:
+        return Problem(path, f"{_quoted(text)} has {len(text):,} characters; at most {most:,} are allowed")
+    return None
+
+
+def _how_far(name: str, field: str) -> str:
+    most, unit = _HOW_FAR_AHEAD[(name, field)]
+    return f"{most} days (about {round(most / 30.4)} months)" if unit == "days" else f"{most} years"
+
+
+def _years_after(day: date, years: int) -> date:
+    if day.year + years > date.max.year:
+        return date.max
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 def _character(ch: str) -> str:
@@ -130,6 +208,8 @@ class _RecordRules:
     def __init__(self, record: PatientRecord, today: date):
         self.record = record
         self.today = today
+        # "too far ahead" problems, dropped when the same date breaks a more telling rule as well
+        self.far_ahead: set[Problem] = set()
         born = record.date_of_birth
         # A date of birth that is itself wrong is reported once, not again at every date of the record.
         self.birth_is_plausible = born <= today and age_on(born, today) <= OLDEST_AGE
@@ -138,6 +218,50 @@ class _RecordRules:
             self.pregnancies_by_ref.setdefault(pregnancy.ref, pregnancy)
 
     def problems(self) -> Iterator[Problem]:
+        # Text that cannot be stored (too long, broken characters) is reported alone: the other
+        # rules would only quote it again.
+        broken = {problem.path: problem for problem in self.text_problems()}
+        found = [problem for problem in self.rules() if problem.path not in broken]
+        per_path = Counter(problem.path for problem in found)
+        yield from broken.values()
+        for problem in found:
+            if problem in self.far_ahead and per_path[problem.path] > 1:
+                continue
+            yield problem
+
+    def text_problems(self) -> Iterator[Problem]:
+        for path, place, text in self.texts():
+            # a hospital number's length has its own rule and words (see hospital_number)
+            most = None if place == "hospital_number" else TEXT_LIMITS.get(place)
+            problem = _text_problem(path, text, most)
+            if problem is not None:
+                yield problem
+
+    def texts(self) -> Iterator[tuple[str, str, str]]:
+        """Every text of the record: its path, its place in `limits.TEXT_LIMITS`, the text."""
+        record = self.record
+        for field in fields(record):
+            value = getattr(record, field.name)
+            if isinstance(value, str):
+                yield field.name, field.name, value
+            elif field.name in ("risk_factors", "history"):
+                for index, code in enumerate(value):
+                    if isinstance(code, str):
+                        yield f"{field.name}[{index}]", field.name, code
+        for group in ("contact", "gp"):
+            value = getattr(record, group)
+            for field in fields(value) if value is not None else ():
+                text = getattr(value, field.name)
+                if isinstance(text, str):
+                    yield f"{group}.{field.name}", f"{group}.{field.name}", text
+        for name, _item_type, _main_date in CLINICAL_LISTS:
+            for index, item in enumerate(getattr(record, name)):
+                for field in fields(item):
+                    text = getattr(item, field.name)
+                    if isinstance(text, str):
+                        yield f"{name}[{index}].{field.name}", f"{name}.{field.name}", text
+
+    def rules(self) -> Iterator[Problem]:
         yield from self.identity()
         yield from self.code_list("risk_factors", codes.RISK_FACTORS, "a risk factor code")
         yield from self.code_list("history", codes.HISTORY_CODES, "a history code")
@@ -182,7 +306,7 @@ class _RecordRules:
         record = self.record
         if record.nhs_number is None and record.hospital_number is None:
             yield Problem("nhs_number", "an NHS number or a hospital number is required")
-        if record.nhs_number is not None:
+        if record.nhs_number is not None and len(record.nhs_number) <= NHS_NUMBER_MAX_LENGTH:
             problem = nhs_number_problem(record.nhs_number)
             if problem is not None:
                 yield Problem("nhs_number", problem)
@@ -269,10 +393,26 @@ class _RecordRules:
             if value > self.today and (name, field.name) not in MAY_BE_IN_THE_FUTURE:
                 yield Problem(f"{path}.{field.name}",
                               f"{written_date(value)} is in the future (today is {written_date(self.today)})")
+            elif (name, field.name) in _HOW_FAR_AHEAD and value > self.latest(name, field.name):
+                problem = Problem(f"{path}.{field.name}",
+                                  f"{written_date(value)} is more than {_how_far(name, field.name)} after today "
+                                  f"({written_date(self.today)}); please check the year")
+                self.far_ahead.add(problem)
+                yield problem
             if value < born and self.birth_is_plausible:
                 # (safer choice) nothing in her record happened before she was born
                 yield Problem(f"{path}.{field.name}",
                               f"{written_date(value)} is before her date of birth ({written_date(born)})")
+
+    def latest(self, name: str, field: str) -> date:
+        """The last day an expected date (due, planned stop, review) may be."""
+        most, unit = _HOW_FAR_AHEAD[(name, field)]
+        if unit == "years":
+            return _years_after(self.today, most)
+        try:
+            return self.today + timedelta(days=most)
+        except OverflowError:
+            return date.max
 
     @staticmethod
     def free_text(path: str, text: str | None) -> Iterator[Problem]:
@@ -293,9 +433,10 @@ class _RecordRules:
         yield from self.text_required(f"{path}.method", item.method, "the contraception method")
 
     def pregnancy(self, path: str, item: Pregnancy, earlier: Sequence[Pregnancy]) -> Iterator[Problem]:
-        if item.number < 1:
-            yield Problem(f"{path}.number", f"{item.number} is not a pregnancy number (1 for her first pregnancy, "
-                                            f"2 for her second, ...)")
+        low, high = PREGNANCY_NUMBER_RANGE
+        if not low <= item.number <= high:
+            yield Problem(f"{path}.number", f"{_whole(item.number)} is not a pregnancy number (1 for her first "
+                                            f"pregnancy, 2 for her second, ... up to {high})")
         elif any(other.number == item.number for other in earlier):
             # (safer choice) two pregnancies cannot both be her n-th
             yield Problem(f"{path}.number", f"pregnancy number {item.number} is given to an earlier entry too")
@@ -402,7 +543,7 @@ class _RecordRules:
                               f"a side is recorded only for {_listing(codes.SIDED_SITES)}, "
                               f"not for {_quoted(item.site)}")
         if item.genant_grade is not None and item.genant_grade not in codes.GENANT_GRADES:
-            yield Problem(f"{path}.genant_grade", f"{item.genant_grade} is not a Genant grade (1, 2 or 3)")
+            yield Problem(f"{path}.genant_grade", f"{_whole(item.genant_grade)} is not a Genant grade (1, 2 or 3)")
         if item.site in codes.VERTEBRAL_LEVELS and item.genant_grade is None:
             yield Problem(f"{path}.genant_grade",
                           f"a Genant grade (1, 2 or 3) is required for a vertebral fracture "
@@ -465,12 +606,12 @@ class _RecordRules:
         low, high = EPDS_SCORE_RANGE
         score_ok = low <= item.score <= high
         if not score_ok:
-            yield Problem(f"{path}.score", f"{item.score} is not an EPDS score ({low} to {high})")
+            yield Problem(f"{path}.score", f"{_whole(item.score)} is not an EPDS score ({low} to {high})")
         low, high = EPDS_SELF_HARM_RANGE
         item_ok = low <= item.self_harm_item <= high
         if not item_ok:
             yield Problem(f"{path}.self_harm_item",
-                          f"{item.self_harm_item} is not a self-harm item score ({low} to {high})")
+                          f"{_whole(item.self_harm_item)} is not a self-harm item score ({low} to {high})")
         if score_ok and item_ok and item.self_harm_item > item.score:
             # (safer choice) the self-harm item is part of the total, so a larger item is a typing error
             yield Problem(f"{path}.self_harm_item",
