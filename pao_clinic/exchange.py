@@ -39,6 +39,7 @@ from pao_clinic.record import (
     Pregnancy,
     Referral,
 )
+from pao_clinic.record.limits import NHS_NUMBER_MAX_LENGTH
 from pao_clinic.record.validation import patient_record_problems, readable, standard_unit
 
 FORMAT = "pao-clinic-exchange"
@@ -314,8 +315,9 @@ def _read_object(value: object, path: str, shape: _Shape, problems: list[Problem
     if shape.value_type is BloodResult:
         arguments["unit"] = standard_unit(arguments["unit"])
     if shape.value_type is PatientRecord and "nhs_number" in arguments:
-        if nhs_number_problem(arguments["nhs_number"]) is None:  # a bad one is reported as written
-            arguments["nhs_number"] = normalise_nhs_number(arguments["nhs_number"])
+        written = arguments["nhs_number"]
+        if len(written) <= NHS_NUMBER_MAX_LENGTH and nhs_number_problem(written) is None:
+            arguments["nhs_number"] = normalise_nhs_number(written)  # a bad one is reported as written
     return shape.value_type(**arguments)
 
 
