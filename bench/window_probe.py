@@ -1,0 +1,98 @@
+"""The window process of startup_to_caseload, filter_keystroke and peak_rss_window (run by bench.window_metrics).
+
+    python -m bench.window_probe bare
+        the floor: a bare QMainWindow with an empty QTableView, shown and painted
+    python -m bench.window_probe window URL USER PASSWORD TYPED
+        the real MainWindow on the database until caseload rows are visible, then TYPED
+        typed into the caseload filter one key at a time
+
+Each prints one line `VISIBLE` the moment its table is on screen (the parent times the
+process from its start to that line), then one line of JSON with what it measured.
+Offscreen (QT_QPA_PLATFORM=offscreen); the caller gives it a throwaway settings folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # Linux reports KiB
+
+
+def bare() -> dict:
+    from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
+
+    app = QApplication(sys.argv[:1])
+    window = QMainWindow()
+    window.setCentralWidget(QTableView())
+    window.resize(1280, 800)
+    window.show()
+    app.processEvents()
+    window.grab()
+    print("VISIBLE", flush=True)
+    return {"peak_rss_mb": peak_rss_mb()}
+
+
+def real_window(url: str, user: str, password: str, typed: str) -> dict:
+    from PySide6.QtWidgets import QApplication
+
+    from pao_clinic import services
+    from pao_clinic.storage.connection import counting_queries
+    from ui.app import create_application
+    from ui.main_window import MainWindow
+
+    app = create_application(sys.argv[:1])
+    where = services.open_clinic_database(url)
+    with counting_queries() as queries:
+        actor = services.authenticate(user, password)
+        window = MainWindow(actor, where, demo=services.is_demo_database())
+        window.show()
+        done: dict[str, str] = {}
+        window.refreshed.connect(lambda: done.setdefault("outcome", "refreshed"))
+        window.refresh_failed.connect(lambda text: done.setdefault("outcome", text))
+        window.refresh()
+        while "outcome" not in done:
+            app.processEvents()
+            time.sleep(0.002)  # the refresh runs on a worker thread; look again soon
+        app.processEvents()
+        window.caseload_view.viewport().grab()
+        visible_rows = window.caseload_proxy.rowCount()
+        print("VISIBLE", flush=True)
+    outcome = {"outcome": done["outcome"], "rows": visible_rows, "queries": queries.count}
+
+    keystrokes = []
+    for ch in typed:
+        start = time.perf_counter()
+        window.filter_edit.insert(ch)          # textChanged -> the proxy filter, as a key press does
+        app.processEvents()
+        window.caseload_view.viewport().grab()  # and the table painted with what is left
+        keystrokes.append(time.perf_counter() - start)
+    outcome.update(keystrokes_ms=[k * 1000 for k in keystrokes], rows_after_typing=window.caseload_proxy.rowCount(),
+                   peak_rss_mb=peak_rss_mb())
+    window.close()
+    QApplication.processEvents()
+    services.close_clinic_database()
+    return outcome
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["bare"]:
+        outcome = bare()
+    elif argv[:1] == ["window"] and len(argv) == 5:
+        outcome = real_window(*argv[1:])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    print(json.dumps(outcome), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
