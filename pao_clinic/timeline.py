@@ -35,7 +35,7 @@ from datetime import date, timedelta
 
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS, ClinicSettings
 from pao_clinic.gate.facts import births_on, clinical_facts, fracture_name, written_number
-from pao_clinic.record import PatientRecord, codes
+from pao_clinic.record import PatientRecord, Pregnancy, codes
 from pao_clinic.record.dates import written_date
 
 # --- lanes, kinds, shapes --------------------------------------------------------------
@@ -115,10 +115,90 @@ def latest_delivery(record: PatientRecord, day: date) -> date | None:
     return births[-1].ended_on if births else None
 
 
+@dataclass(frozen=True, slots=True)
+class Postpartum:
+    """Where a day falls in her pregnancies: weeks after a delivery, or during a pregnancy.
+
+    `weeks` and `pregnancy` count from the delivery (live birth or stillbirth, as the
+    gate's `births_on` counts them) on or before the day; `pregnant_with` is the number
+    of the pregnancy she was in on the day (None when she was not pregnant).
+    """
+
+    weeks: int | None
+    pregnancy: int | None
+    pregnant_with: int | None = None
+
+    @property
+    def during_pregnancy(self) -> bool:
+        return self.pregnant_with is not None
+
+    @property
+    def words(self) -> str:
+        """`6 weeks postpartum (pregnancy 1)`, `During pregnancy 2`, `Not after a birth`."""
+        if self.pregnant_with is not None:
+            return f"During pregnancy {self.pregnant_with}"
+        if self.weeks is None:
+            return "Not after a birth"
+        which = f" (pregnancy {self.pregnancy})" if self.pregnancy is not None else ""
+        return f"{self.weeks} week{'' if self.weeks == 1 else 's'} postpartum{which}"
+
+    @property
+    def short(self) -> str:
+        """For a table: `6 (pregnancy 1)`, `During pregnancy 2`, an em dash."""
+        if self.pregnant_with is not None:
+            return self.words
+        if self.weeks is None:
+            return "\u2014"
+        which = f" (pregnancy {self.pregnancy})" if self.pregnancy is not None else ""
+        return f"{self.weeks}{which}"
+
+
+def _estimated_start(p: Pregnancy) -> date | None:
+    """The day a pregnancy is taken to have begun, as the timeline places it (None: not known)."""
+    if p.due_date is not None:
+        start = p.due_date - timedelta(days=GESTATION_DAYS)
+    elif p.ended_on is None:
+        return None
+    elif p.outcome in codes.BIRTH_OUTCOMES:
+        start = p.ended_on - timedelta(days=GESTATION_DAYS)
+    else:
+        start = p.ended_on - timedelta(days=EARLY_LOSS_DAYS)
+    return min(start, p.ended_on) if p.ended_on is not None else start
+
+
+def _pregnant_on(p: Pregnancy, day: date) -> bool:
+    if not (p.outcome == "ongoing" or (p.ended_on is not None and p.ended_on > day)):
+        return False
+    start = _estimated_start(p)
+    return start is None or start <= day
+
+
+def postpartum_on(record: PatientRecord, day: date, pregnancy_ref: str | None = None) -> Postpartum:
+    """Where `day` falls in her pregnancies: the one computation of weeks postpartum.
+
+    Weeks count from the delivery an entry belongs to (`pregnancy_ref`, when it names a
+    delivery on or before the day), else from her latest delivery on or before the day.
+    A day inside a pregnancy (the linked one, else any whose estimated span holds it) is
+    `during pregnancy N`, whatever deliveries came before it.
+    """
+    births = births_on(record, day)
+    linked = next((p for p in record.pregnancies if pregnancy_ref and p.ref == pregnancy_ref), None)
+    counted = linked if linked is not None and linked in births else (births[-1] if births else None)
+    weeks = None if counted is None else (day - counted.ended_on).days // 7
+    number = None if counted is None else counted.number
+    if linked is not None and linked not in births and (
+            linked.outcome == "ongoing" or (linked.ended_on is not None and linked.ended_on > day)):
+        return Postpartum(weeks, number, pregnant_with=linked.number)
+    if linked is None or linked not in births:
+        carrying = sorted((p for p in record.pregnancies if _pregnant_on(p, day)), key=lambda p: p.number)
+        if carrying:
+            return Postpartum(weeks, number, pregnant_with=carrying[0].number)
+    return Postpartum(weeks, number)
+
+
 def weeks_postpartum(record: PatientRecord, day: date) -> int | None:
     """Whole weeks from her latest delivery on or before `day` to `day` (None: no delivery yet)."""
-    delivered = latest_delivery(record, day)
-    return None if delivered is None else (day - delivered).days // 7
+    return postpartum_on(record, day).weeks
 
 
 def postpartum_words(weeks: int | None) -> str:
@@ -452,6 +532,6 @@ __all__ = [
     "LANES", "LANE_PREGNANCIES", "LANE_FEEDING", "LANE_FRACTURES", "LANE_DEXA", "LANE_MEDICATIONS",
     "LANE_REFERRALS", "LANE_DECISIONS", "ERA", "BAR", "POINT", "PRESENTATION", "REPEAT", "SEEN_AGAIN",
     "HIGH_TRAUMA", "FRACTURE_ROLE_WORDS", "CREATED", "SENT", "SEEN", "DECIDED", "REVIEW", "GESTATION_DAYS",
-    "EARLY_LOSS_DAYS", "TimelineItem", "Timeline", "latest_delivery", "weeks_postpartum", "postpartum_words",
+    "EARLY_LOSS_DAYS", "TimelineItem", "Timeline", "latest_delivery", "weeks_postpartum", "Postpartum", "postpartum_on", "postpartum_words",
     "patient_timeline", "specialty_words", "dexa_site_words", "drug_words",
 ]

@@ -289,6 +289,34 @@ def test_recipients_gp_address_book_default_department_and_patient_copy():
     assert default.copies[1].address == "12 Rowan Close\nLeeds\nLS6 2AB"
 
 
+def test_a_fracture_found_during_her_second_pregnancy_reads_during_pregnancy_2():
+    second = Pregnancy(ref="preg2", number=2, outcome="ongoing", due_date=ON + timedelta(days=60))
+    first_fracture = Fracture(ref="fx1", site="l2", identified_on=days_ago(30), imaging="mri", trauma="none",
+                              genant_grade=2)
+    record = lucja(pregnancies=(replace(lucja().pregnancies[0], ended_on=days_ago(1480)), second),
+                   breastfeeding=(), fractures=(first_fracture,))
+    content = content_for(record)
+    text = " ".join(pages_of(render_letter_pdf(content, draft=False))).replace("\n", " ")
+    assert f"identified on {written_date(first_fracture.identified_on)}, during pregnancy 2;" in text
+    assert "weeks after delivery (pregnancy 1" not in text
+    (row,) = content.fractures.rows
+    assert row[content.fractures.headers.index("After delivery")] == "during pregnancy 2"
+
+
+def test_the_letter_counts_weeks_postpartum_as_the_timeline_does():
+    from pao_clinic.timeline import postpartum_on, weeks_postpartum
+
+    record = lucja()
+    for fracture in record.fractures:
+        where = postpartum_on(record, fracture.identified_on, fracture.pregnancy)
+        assert where.weeks == weeks_postpartum(record, fracture.identified_on) == (
+            fracture.identified_on - days_ago(120)).days // 7
+        assert where.words == f"{where.weeks} weeks postpartum (pregnancy 1)"
+    text = " ".join(pages_of(render_letter_pdf(content_for(record), draft=False))).replace("\n", " ")
+    assert (f"identified on {written_date(days_ago(80))}, {(120 - 80) // 7} weeks after delivery (pregnancy 1, "
+            f"{written_date(days_ago(120))})") in text
+
+
 def test_no_recipient_address_or_no_identifier_blocks_issuing():
     no_gp_address = content_for(lucja(gp=GeneralPractitioner(name="Dr Ní Bhriain")), physio_referral(specialty="gp"))
     assert [p.path for p in issue_problems(no_gp_address)] == ["recipient_address"]

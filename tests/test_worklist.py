@@ -6,7 +6,12 @@ from dataclasses import replace
 
 import pytest
 
+from pao_clinic import services
+from pao_clinic.clinic_settings import DEFAULT_SETTINGS
 from pao_clinic.gate import TASK_CODES, WorklistTask, patient_tasks, worklist
+from pao_clinic.gate.worklist import SentLetter
+from pao_clinic.record.dates import written_date
+from pao_clinic.services import letters as letter_service
 from pao_clinic.record import DexaScan
 from tests.gate_builders import (
     D,
@@ -177,6 +182,39 @@ def test_one_task_per_overdue_referral():
         referral(ref="r2", specialty="endocrinology", created_on=D - days(50), sent_on=D - days(50))))
     assert [(t.code, t.due_on) for t in worklist([record], D)] == [
         ("REFERRAL-OVERDUE", D - days(7)), ("REFERRAL-OVERDUE", D - days(5))]
+
+
+def test_referral_overdue_names_the_letter_that_was_sent():
+    sent = D - days(50)
+    r1 = referral(ref="r1", specialty="endocrinology", created_on=sent, sent_on=sent)
+    r2 = referral(ref="r2", specialty="rheumatology", created_on=sent, sent_on=sent)
+    record = replace(settled_record(referrals=(r1, r2)), id=7)
+    letter = SentLetter(title="Referral to endocrinology", issued_on=sent, document_id=12)
+    (named,) = [t for t in patient_tasks(record, D, letters={"r1": letter}) if "endocrinology" in t.message]
+    assert (f"(letter issued {written_date(sent)}: Referral to endocrinology, document 12) "
+            "not acknowledged after 50 days") in named.message
+    (unnamed,) = [t for t in patient_tasks(record, D, letters={"r1": letter}) if "rheumatology" in t.message]
+    assert "letter issued" not in unnamed.message          # no letter of its own: none named
+    by_patient = worklist([record], D, letters={7: {"r1": letter}})
+    assert named in by_patient and unnamed in by_patient
+    assert all("letter issued" not in t.message for t in worklist([record], D, letters={8: {"r1": letter}}))
+    assert [(t.code, t.priority, t.due_on) for t in patient_tasks(record, D, letters={"r1": letter})] == \
+        [(t.code, t.priority, t.due_on) for t in patient_tasks(record, D)]   # the letter changes words only
+
+
+def test_the_caseload_worklist_names_the_letter_issued_for_an_overdue_referral(clinic):
+    from tests.test_letters import ON, register_lucja, set_letterhead
+
+    set_letterhead()
+    patient_id, referral_id = register_lucja(clinic)
+    letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    waited = DEFAULT_SETTINGS.referral_overdue_urgent_days + 1
+    later = ON + days(waited)
+    (task,) = [t for t in services.caseload_worklist(later) if t.code == "REFERRAL-OVERDUE"]
+    assert f"letter issued {written_date(ON)}: Referral to physiotherapy" in task.message
+    assert f"not acknowledged after {waited} days" in task.message
+    (overview_task,) = [t for t in services.caseload_overview(later).tasks if t.code == "REFERRAL-OVERDUE"]
+    assert overview_task == task
 
 
 # --- MOOD ---------------------------------------------------------------------------

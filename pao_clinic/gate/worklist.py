@@ -8,9 +8,9 @@ D does not exist).  One function per task code of `shared/spec/medication-gate.m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
 from pao_clinic.record import codes
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS, ClinicSettings
@@ -57,6 +57,19 @@ class WorklistTask:
 
 
 @dataclass(frozen=True, slots=True)
+class SentLetter:
+    """The letter issued for one referral, as the services read it from the stored letters.
+
+    The record does not hold issued letters (they are stored documents), so the caller
+    passes them in: the rules stay pure functions of what they are given.
+    """
+
+    title: str                 # "Referral to physiotherapy"
+    issued_on: date
+    document_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PatientDay:
     """One woman's record and its facts on D, as every task reads them."""
 
@@ -64,6 +77,7 @@ class PatientDay:
     on: date
     settings: ClinicSettings
     facts: ClinicalFacts
+    letters: Mapping[str, SentLetter] = field(default_factory=dict)   # referral ref -> its latest issued letter
 
     def task(self, code: str, priority: str, due_on: date, message: str) -> WorklistTask:
         return WorklistTask(self.record.identifier, code, priority, due_on, message)
@@ -135,7 +149,16 @@ def referral_overdue(p: PatientDay) -> Iterator[WorklistTask]:
         if p.days_since(sent_on) > limit:
             yield p.task("REFERRAL-OVERDUE", "high", sent_on + timedelta(days=limit + 1),
                          f"{referral.urgency.capitalize()} referral to {referral.specialty.replace('_', ' ')} sent on "
-                         f"{written_date(sent_on)} not acknowledged after {p.days_since(sent_on)} days: chase it.")
+                         f"{written_date(sent_on)}{_letter_words(p.letters.get(referral.ref))} not acknowledged "
+                         f"after {p.days_since(sent_on)} days: chase it.")
+
+
+def _letter_words(letter: SentLetter | None) -> str:
+    """` (letter issued 04-Nov-2026: Referral to physiotherapy, document 12)`, or nothing."""
+    if letter is None:
+        return ""
+    document = f", document {letter.document_id}" if letter.document_id is not None else ""
+    return f" (letter issued {written_date(letter.issued_on)}: {letter.title}{document})"
 
 
 def referral_unsent(p: PatientDay) -> Iterator[WorklistTask]:
@@ -261,15 +284,22 @@ TASKS: tuple[tuple[str, TaskRule], ...] = (
 TASK_CODES: tuple[str, ...] = tuple(code for code, _ in TASKS)
 
 
-def patient_tasks(record: PatientRecord, on: date, settings: ClinicSettings = DEFAULT_SETTINGS) -> list[WorklistTask]:
-    """One woman's tasks on D, unordered."""
-    day = PatientDay(record=record, on=on, settings=settings, facts=clinical_facts(record, on, settings))
+def patient_tasks(record: PatientRecord, on: date, settings: ClinicSettings = DEFAULT_SETTINGS,
+                  letters: Mapping[str, SentLetter] | None = None) -> list[WorklistTask]:
+    """One woman's tasks on D, unordered; `letters` are her issued letters by referral ref."""
+    day = PatientDay(record=record, on=on, settings=settings, facts=clinical_facts(record, on, settings),
+                     letters=letters or {})
     return [task for _, rule in TASKS for task in rule(day)]
 
 
 def worklist(
-    records: Iterable[PatientRecord], on: date, settings: ClinicSettings = DEFAULT_SETTINGS
+    records: Iterable[PatientRecord], on: date, settings: ClinicSettings = DEFAULT_SETTINGS,
+    letters: Mapping[int, Mapping[str, SentLetter]] | None = None,
 ) -> list[WorklistTask]:
-    """Every woman's tasks on D: urgent, high, routine; then oldest due first; patient; code."""
-    tasks = [task for record in records for task in patient_tasks(record, on, settings)]
+    """Every woman's tasks on D: urgent, high, routine; then oldest due first; patient; code.
+
+    `letters` maps a record's id to her issued letters by referral ref (`SentLetter`).
+    """
+    letters = letters or {}
+    tasks = [task for record in records for task in patient_tasks(record, on, settings, letters.get(record.id))]
     return sorted(tasks, key=lambda t: t.sort_key)

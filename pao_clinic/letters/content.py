@@ -42,6 +42,7 @@ from pao_clinic.letters.templates import NOT_RECORDED, Block, LetterTemplate, lo
 from pao_clinic.record import PatientRecord, Pregnancy, Referral, codes
 from pao_clinic.record.dates import age_on, written_date
 from pao_clinic.record.nhs_number import format_nhs_number
+from pao_clinic.timeline import postpartum_on
 
 SPECIALTY_NAMES: dict[str, str] = {
     "gp": "General practice",
@@ -271,19 +272,22 @@ def _birth_before(record: PatientRecord, day: date) -> Pregnancy | None:
 
 
 def _postpartum_at(record: PatientRecord, fracture_day: date, pregnancy_ref: str | None) -> str | None:
-    """Weeks from her delivery to a fracture ("6 weeks"), "during pregnancy", or None."""
-    birth = None
-    if pregnancy_ref:
-        linked = [p for p in record.pregnancies if p.ref == pregnancy_ref]
-        if linked and linked[0].ended_on is not None and linked[0].ended_on <= fracture_day:
-            birth = linked[0]
-        elif linked and (linked[0].ended_on is None or linked[0].ended_on > fracture_day):
-            return "during pregnancy"
-    if birth is None:
-        birth = _birth_before(record, fracture_day)
-    if birth is None:
-        return "during pregnancy" if is_pregnant_on(record, fracture_day) else None
-    return _weeks((fracture_day - birth.ended_on).days)
+    """Weeks from her delivery to a fracture ("6 weeks"), "during pregnancy 2", or None (the timeline's count)."""
+    where = postpartum_on(record, fracture_day, pregnancy_ref)
+    if where.during_pregnancy:
+        return f"during pregnancy {where.pregnant_with}"
+    return None if where.weeks is None else _weeks(where.weeks * 7)
+
+
+def _after_delivery_words(record: PatientRecord, day: date) -> str:
+    """`, 6 weeks after delivery (pregnancy 1, 02-Mar-2025)`, `, during pregnancy 2`, or nothing."""
+    where = postpartum_on(record, day)
+    if where.during_pregnancy:
+        return f", during pregnancy {where.pregnant_with}"
+    if where.weeks is None:
+        return ""
+    birth = _birth_before(record, day)
+    return f", {_weeks(where.weeks * 7)} after delivery (pregnancy {where.pregnancy}, {written_date(birth.ended_on)})"
 
 
 LISTED_IN_FULL = 6   # more fractures than this are summarised in sentences (the table lists them all)
@@ -506,10 +510,7 @@ def _clinical_summary(record: PatientRecord, today: date, settings: ClinicSettin
     else:
         lines = [f"Diagnosis: pregnancy-associated osteoporosis, with {len(fractures)} fragility "
                  f"fracture{'s' if len(fractures) != 1 else ''} recorded."]
-        birth = _birth_before(record, first)
-        after = (f", {_weeks((first - birth.ended_on).days)} after delivery (pregnancy {birth.number}, "
-                 f"{written_date(birth.ended_on)})") if birth else (
-                     ", during pregnancy" if is_pregnant_on(record, first) else "")
+        after = _after_delivery_words(record, first)
         levels = vertebral_levels_at_presentation(record, today, settings)
         lines.append(f"Presentation: first fragility fracture identified on {written_date(first)}{after}; "
                      f"vertebral levels at presentation: {', '.join(l.upper() for l in levels) or 'none'}.")

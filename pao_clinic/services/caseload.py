@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Mapping
 
 from pao_clinic.clinic_settings import ClinicSettings
 from pao_clinic.gate import clinical_facts, worklist
 from pao_clinic.gate.facts import ClinicalFacts, fracture_description, written_date
 from pao_clinic.gate.rules import GateCase, bf_1, preg_1
 from pao_clinic.gate.task_words import TASK_WORDS, task_words
-from pao_clinic.gate.worklist import TASKS, PatientDay, WorklistTask
+from pao_clinic.gate.worklist import TASKS, PatientDay, SentLetter, WorklistTask
 from pao_clinic.record import PatientRecord, codes
 from pao_clinic.record.dates import age_on
 from pao_clinic.record.nhs_number import format_nhs_number
 from pao_clinic.services.clinic import clinic_settings
+from pao_clinic.services.letters import sent_letters
 from pao_clinic.services.snapshots import load_patient_records
 
 # Kinds of status flag on a caseload line (each flag also carries its words).
@@ -120,10 +122,11 @@ def caseload_flags(record: PatientRecord, facts: ClinicalFacts, tasks: list[Work
     return tuple(flags)
 
 
-def _tasks_of(record: PatientRecord, on: date, settings: ClinicSettings) -> tuple[ClinicalFacts, list[WorklistTask]]:
-    """Her facts and her worklist tasks on a day, the facts worked out once for both."""
+def _tasks_of(record: PatientRecord, on: date, settings: ClinicSettings,
+              letters: Mapping[str, SentLetter] | None = None) -> tuple[ClinicalFacts, list[WorklistTask]]:
+    """Her facts and her worklist tasks on a day (her issued letters named in them), the facts worked out once."""
     facts = clinical_facts(record, on, settings)
-    day = PatientDay(record=record, on=on, settings=settings, facts=facts)
+    day = PatientDay(record=record, on=on, settings=settings, facts=facts, letters=letters or {})
     return facts, [task for _, rule in TASKS for task in rule(day)]
 
 
@@ -172,8 +175,9 @@ def caseload_overview(on: date | None = None) -> CaseloadOverview:
     settings = clinic_settings()
     rows: list[CaseloadRow] = []
     tasks: list[WorklistTask] = []
+    letters = sent_letters()
     for record in load_patient_records():
-        facts, hers = _tasks_of(record, on, settings)
+        facts, hers = _tasks_of(record, on, settings, letters.get(record.id))
         rows.append(caseload_row(record, on, settings, facts=facts, tasks=hers))
         tasks.extend(hers)
     tasks.sort(key=lambda t: t.sort_key)  # as gate.worklist orders them
@@ -187,7 +191,7 @@ def caseload_rows(on: date | None = None) -> list[CaseloadRow]:
 
 def caseload_worklist(on: date | None = None) -> list[WorklistTask]:
     """The nurse's tasks for the whole caseload on a date, in the spec's order."""
-    return worklist(load_patient_records(), on or date.today(), clinic_settings())
+    return worklist(load_patient_records(), on or date.today(), clinic_settings(), letters=sent_letters())
 
 
 __all__ = [

@@ -7,6 +7,11 @@
   one transaction, it stores the PDF bytes with their SHA-256 and author, sets the
   referral `sent` on the letter's date with a status-history row, and audits both.
 - `reprint_letter` returns the stored bytes unchanged, and audits who printed which letter.
+- `stored_letter` returns the stored bytes (checked against their SHA-256) for a preview,
+  writing nothing; `record_letter_printed` / `record_letter_saved` audit that someone
+  printed or saved an issued letter from the window ("printed" / "saved").
+- `sent_letters` gives the worklist each referral's latest issued letter
+  (`gate.SentLetter`), so REFERRAL-OVERDUE names the letter that was sent.
 
 Nurses and consultants do all three; an admin does none.  An issued letter never
 changes: a correction is a new letter, issued with `replaces=` the old one's id, that
@@ -22,12 +27,14 @@ department at the clinic's own address.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from peewee import JOIN
 
 from pao_clinic.errors import ConflictError, NotFoundError, Problem, ValidationError
+from pao_clinic.gate.worklist import SentLetter
 from pao_clinic.letters.content import (
     Author, LetterContent, Letterhead, MissingItem, ReferralAddress, build_letter_content, issue_problems,
     missing_items,
@@ -42,7 +49,9 @@ from pao_clinic.services.records import add_clinical_entry
 from pao_clinic.services.session import CLINICAL_ROLES, Actor, clinical_write, require_role
 from pao_clinic.services.snapshots import load_patient_record
 from pao_clinic.storage.connection import database
-from pao_clinic.storage.models import ClinicSetting, Patient, ReferralRow, ReferralStatusChange, StoredDocument, User
+from pao_clinic.storage.models import (
+    AuditEntry, ClinicSetting, Patient, ReferralRow, ReferralStatusChange, StoredDocument, User,
+)
 
 LETTER_KIND = "referral_letter"
 LETTERHEAD_SETTINGS = {
@@ -149,6 +158,7 @@ def issue_letter(actor: Actor, patient_id: int, referral_id: int, *, today: date
                                          content=pdf, sha256=digest, created_by=actor.user_id)
         audit.record("issue", "stored_document", document.id, patient_id=patient_id, after={
             "kind": LETTER_KIND, "title": document.title, "sha256": digest, "referral": referral.ref,
+            "referral_id": referral.id, "heading": content.title, "letter_date": content.letter_date,
             "recipient": content.recipient.name, "replaces": replaces,
         })
         if referral.status == "draft":
@@ -166,19 +176,47 @@ def issue_letter(actor: Actor, patient_id: int, referral_id: int, *, today: date
     return document.id
 
 
+def _checked_document(document_id: int) -> tuple[StoredDocument, bytes]:
+    document = StoredDocument.get_or_none((StoredDocument.id == document_id) & (StoredDocument.kind == LETTER_KIND))
+    if document is None:
+        raise NotFoundError(f"no issued letter with id {document_id}")
+    content = bytes(document.content)
+    if hashlib.sha256(content).hexdigest() != document.sha256:
+        raise ValidationError([Problem("content", f"the stored letter {document_id} does not match its "
+                                       "SHA-256; it has been altered and must not be printed")])
+    return document, content
+
+
 def reprint_letter(actor: Actor, document_id: int) -> bytes:
     """The issued letter's stored bytes, exactly as issued; the reprint is audited."""
     with clinical_write(actor, CLINICAL_ROLES, "Reprinting a letter") as audit:
-        document = StoredDocument.get_or_none(StoredDocument.id == document_id)
-        if document is None:
-            raise NotFoundError(f"no issued letter with id {document_id}")
-        content = bytes(document.content)
-        if hashlib.sha256(content).hexdigest() != document.sha256:
-            raise ValidationError([Problem("content", f"the stored letter {document_id} does not match its "
-                                           "SHA-256; it has been altered and must not be printed")])
+        document, content = _checked_document(document_id)
         audit.record("reprint", "stored_document", document.id, patient_id=document.patient_id,
                      after={"title": document.title, "sha256": document.sha256})
     return content
+
+
+def stored_letter(actor: Actor, document_id: int) -> bytes:
+    """The issued letter's stored bytes, checked against their SHA-256, to look at (nothing is written)."""
+    require_role(actor, CLINICAL_ROLES, "Reading an issued letter")
+    return _checked_document(document_id)[1]
+
+
+def _record_letter_use(actor: Actor, document_id: int, action: str, what: str, detail: dict) -> None:
+    with clinical_write(actor, CLINICAL_ROLES, what) as audit:
+        document, _content = _checked_document(document_id)
+        audit.record(action, "stored_document", document.id, patient_id=document.patient_id,
+                     after={"title": document.title, "sha256": document.sha256, **detail})
+
+
+def record_letter_printed(actor: Actor, document_id: int, *, copies: int = 1) -> None:
+    """Audit that `actor` printed the issued letter (who, when, which letter, how many copies)."""
+    _record_letter_use(actor, document_id, "printed", "Printing a letter", {"copies": copies})
+
+
+def record_letter_saved(actor: Actor, document_id: int, *, file_name: str | None = None) -> None:
+    """Audit that `actor` saved the issued letter as a PDF file (who, when, which letter, the file's name)."""
+    _record_letter_use(actor, document_id, "saved", "Saving a letter", {"file": file_name})
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,18 +228,88 @@ class IssuedLetter:
     sha256: str
     created_at: datetime
     created_by: str | None      # the author's display name
+    referral_ref: str | None = None
+    referral_id: int | None = None
+    replaces: int | None = None     # the document id of the letter it replaces
+    letter_date: date | None = None
+
+    @property
+    def sha256_short(self) -> str:
+        return self.sha256[:12]
+
+
+def _issue_details(document_ids) -> dict[int, dict]:
+    """What each letter's issue audit entry says (referral, replaced letter, letter date), by document id."""
+    if not document_ids:
+        return {}
+    rows = (AuditEntry.select(AuditEntry.record_id, AuditEntry.after)
+            .where((AuditEntry.action == "issue") & (AuditEntry.record_type == "stored_document")
+                   & AuditEntry.record_id.in_(list(document_ids))))
+    details = {}
+    for row in rows.tuples():
+        try:
+            details[row[0]] = json.loads(row[1] or "{}")
+        except ValueError:
+            details[row[0]] = {}
+    return details
+
+
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def issued_letters(actor: Actor, patient_id: int) -> list[IssuedLetter]:
-    """Her issued letters, oldest first."""
+    """Her issued letters, oldest first, each with its referral and the letter it replaces."""
     require_role(actor, CLINICAL_ROLES, "Listing letters")
     query = (StoredDocument.select(StoredDocument.id, StoredDocument.title, StoredDocument.sha256,
                                    StoredDocument.created_at, User.display_name.alias("author"))
              .join(User, JOIN.LEFT_OUTER, on=(StoredDocument.created_by == User.id))
              .where((StoredDocument.patient == patient_id) & (StoredDocument.kind == LETTER_KIND))
              .order_by(StoredDocument.id))
-    return [IssuedLetter(id=r["id"], title=r["title"], sha256=r["sha256"], created_at=r["created_at"],
-                         created_by=r["author"]) for r in query.dicts()]
+    rows = list(query.dicts())
+    details = _issue_details([r["id"] for r in rows])
+    letters = []
+    for r in rows:
+        said = details.get(r["id"], {})
+        letters.append(IssuedLetter(
+            id=r["id"], title=r["title"], sha256=r["sha256"], created_at=r["created_at"], created_by=r["author"],
+            referral_ref=said.get("referral"), referral_id=said.get("referral_id"), replaces=said.get("replaces"),
+            letter_date=_day(said.get("letter_date"))))
+    return letters
+
+
+def sent_letters(patient_ids=None) -> dict[int, dict[str, SentLetter]]:
+    """Each patient's latest issued letter per referral ref (patient id -> ref -> letter), for the worklist.
+
+    One query for the whole caseload (or the patients named); no role is needed: the
+    worklist shows only the letter's title, date and document number.
+    """
+    query = (AuditEntry.select(AuditEntry.record_id, AuditEntry.patient, AuditEntry.after, StoredDocument.created_at)
+             .join(StoredDocument, on=(AuditEntry.record_id == StoredDocument.id))
+             .where((AuditEntry.action == "issue") & (AuditEntry.record_type == "stored_document")
+                    & (StoredDocument.kind == LETTER_KIND))
+             .order_by(AuditEntry.record_id))
+    if patient_ids is not None:
+        query = query.where(AuditEntry.patient.in_(list(patient_ids)))
+    letters: dict[int, dict[str, SentLetter]] = {}
+    for document_id, patient_id, after, created_at in query.tuples():
+        try:
+            said = json.loads(after or "{}")
+        except ValueError:
+            continue
+        ref = said.get("referral")
+        if not ref or patient_id is None:
+            continue
+        issued_on = _day(said.get("letter_date")) or (created_at.date() if created_at else None)
+        if issued_on is None:
+            continue
+        heading = said.get("heading") or str(said.get("title") or "referral letter").split(f" ({ref})")[0]
+        letters.setdefault(patient_id, {})[ref] = SentLetter(title=heading, issued_on=issued_on,
+                                                            document_id=document_id)
+    return letters
 
 
 # --- the command line's letters: a referral found or made, a letter drafted or issued ---------
@@ -329,4 +437,5 @@ def summary_pdf(actor: Actor, patient_id: int, *, today: date | None = None) -> 
 
 __all__ = ["DueLetter", "IssuedLetter", "LETTER_KIND", "PreparedLetter", "SUMMARY_RECORD", "clinic_letterhead",
            "draft_letter", "due_letters", "issue_letter", "issued_letters", "letter_content", "new_referral",
-           "open_referral_to", "prepare_letter", "referral_address_book", "reprint_letter", "summary_pdf"]
+           "open_referral_to", "prepare_letter", "record_letter_printed", "record_letter_saved", "referral_address_book",
+           "reprint_letter", "sent_letters", "stored_letter", "summary_pdf"]
