@@ -36,8 +36,8 @@ def registered(clinic, nhs_number="943 476 5919", hospital_number="PAO000123", f
                                      today=TODAY).id
 
 
-def l1_fracture() -> Fracture:
-    return Fracture(ref="", site="l1", identified_on=TODAY - timedelta(days=30), imaging="mri", trauma="none",
+def l1_fracture(on: date = TODAY) -> Fracture:
+    return Fracture(ref="", site="l1", identified_on=on - timedelta(days=30), imaging="mri", trauma="none",
                     genant_grade=2)
 
 
@@ -311,3 +311,33 @@ def test_the_notice_for_an_open_form_names_the_time_and_keeps_her_changes():
     at = datetime.now().replace(hour=9, minute=5)
     assert changed_elsewhere_notice(at) == (
         "Someone else changed her record at 09:05; your unsaved changes are kept. Save will show both versions.")
+
+
+# --- the window, wired as the lead will wire it (MainWindow.refresh on any change) -----------------
+
+def test_a_save_by_another_connection_appears_in_the_open_window_and_her_open_record(window, demo_clinic, qtbot):
+    from ui.live_refresh import LiveRefresh
+
+    her = window.caseload_model.rows()[0]
+    record = window.open_record(her)
+    qtbot.waitUntil(lambda: record.view is not None, timeout=20_000)
+    fractures_before = len(record.view.fractures)
+    refresh = LiveRefresh(interval_ms=50)
+
+    def on_changed(_patient_ids) -> None:
+        window.refresh()  # the caseload, the worklist, and every open record
+
+    refresh.changed.connect(on_changed)
+    refresh.start()
+    try:
+        newcomer = elsewhere(lambda: registered(demo_clinic, "943 476 5935", "PAO990001", "Ó Súilleabháin",
+                                                "Gráinne"))
+        today = date.today()
+        elsewhere(lambda: services.add_clinical_entry(demo_clinic.consultant, her.patient_id, l1_fracture(today),
+                                                      today=today))
+        with qtbot.waitSignal(record.loaded, timeout=20_000,
+                              check_params_cb=lambda view: len(view.fractures) == fractures_before + 1):
+            pass
+        assert newcomer in {row.patient_id for row in window.caseload_model.rows()}
+    finally:
+        refresh.stop()
