@@ -460,3 +460,18 @@ def test_screenshot_of_a_form_showing_a_validation_message(qt_org, qtbot, tmp_pa
     assert form.grab().save(str(target))
     assert 5_000 < target.stat().st_size < 300_000
     qt_org.setStyleSheet("")
+
+
+def test_a_form_open_while_someone_else_saves_says_so_and_keeps_what_was_typed(clinic, qt_org, qtbot):
+    from datetime import datetime
+
+    form = EntryForm(PATIENT_SPEC, clinic.nurse, today=TODAY)
+    qtbot.addWidget(form)
+    form.show()
+    type_into(qtbot, form, "family_name", "Wiśniewska-O'Brien")
+    assert not form.elsewhere_label.isVisible()
+    form.note_changed_elsewhere(datetime(2026, 5, 1, 14, 7))
+    assert form.elsewhere_label.isVisible()
+    assert form.elsewhere_label.text().startswith("Someone else changed her record at 14:07")
+    assert "your unsaved changes are kept" in form.elsewhere_label.text()
+    assert form.inputs["family_name"].widget.text() == "Wiśniewska-O'Brien"

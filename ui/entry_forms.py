@@ -18,7 +18,7 @@ Dialogs that ask something (the reason, the next step of a referral) sit behind
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -43,6 +43,7 @@ from pao_clinic.services.referrals import change_referral_status, next_statuses
 
 from .caseload_model import ALIGN_TEXT, RowTableModel
 from .date_field import DateField
+from .live_refresh import changed_elsewhere_notice
 
 PROBLEM_COLOUR = "#8c1d18"
 PROBLEM_LEAD = "\u26a0 Problem: "
@@ -566,6 +567,11 @@ class EntryForm(QDialog):
         layout.addWidget(who)
         layout.addWidget(self.role_label)
         layout.addWidget(self.status_label)
+        self.elsewhere_label = QLabel()
+        self.elsewhere_label.setObjectName("changedElsewhere")
+        self.elsewhere_label.setWordWrap(True)
+        self.elsewhere_label.hide()
+        layout.addWidget(self.elsewhere_label)
         layout.addWidget(self.general_label)
         layout.addWidget(self.conflict_box)
         layout.addWidget(self.scroll, 1)
@@ -984,6 +990,11 @@ class EntryForm(QDialog):
         self.theirs = None
         self.conflict_box.hide()
         self.load_value(self.original)
+
+    def note_changed_elsewhere(self, at: datetime) -> None:
+        """Someone else saved her record while this form is open: say so; nothing typed is touched."""
+        self.elsewhere_label.setText(changed_elsewhere_notice(at))
+        self.elsewhere_label.show()
 
     # -- entered in error, move on -------------------------------------------------------------
     def mark_entered_in_error(self) -> bool:
