@@ -43,7 +43,7 @@ faketime:
 
 ## Speed and memory at clinic scale (never part of `make test`).
 bench: $(STAMP)
-	$(PY) -m bench
+	$(PY) -m bench $(if $(QUICK),--quick)
 
 ## The tests start their own PostgreSQL server; this makes sure its programs are installed.
 postgres-server:
