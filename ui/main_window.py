@@ -5,36 +5,55 @@ shows what they return.  The caseload shows each woman's status flags as worded
 badges, with quick filters above it; the worklist shows each task in words, the
 "What to do" text wrapped in full, tasks coming up apart from overdue ones, and a
 "Do this now" button for the selected task's next step.
+
+The window's shell: File ▸ Import… and Export… run on a worker behind a progress
+dialog that can cancel (an import is all or nothing: cancelled before its write
+commits, nothing is saved), File ▸ Settings…, Ctrl+N a new patient, Ctrl+P her
+patient summary to a printer, and `switch_user` for a demo database's roles.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
+import threading
 from datetime import date, datetime
+from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QRect, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtCore import (
+    QBuffer, QByteArray, QIODevice, QItemSelectionModel, QModelIndex, QPoint, QRect, QSettings, QSize, Qt, QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence, QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QPushButton,
-    QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+    QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QTableView, QVBoxLayout,
+    QWidget,
 )
 
 from pao_clinic import services
-from pao_clinic.errors import PaoClinicError
+from pao_clinic.errors import PaoClinicError, ValidationError
+from pao_clinic.exchange import document_to_text, read_document_text
 from pao_clinic.gate import WorklistTask
 from pao_clinic.gate.task_words import task_words
 from pao_clinic.record.dates import written_date
 from pao_clinic.services import Actor, CaseloadRow
+from pao_clinic.services.letters import summary_pdf
 from pao_clinic.services.patient_view import banner_name
 
 from .caseload_model import (
     QUICK_FILTERS, ROW_ROLE, CaseloadFilterProxy, CaseloadTableModel, FlagBadgeDelegate, RowSortProxy,
 )
 from .check_dialog import CheckMedicationDialog
+from .entry_forms import EntryForm, open_entry_form
 from .patient_record import SECTION_TITLES, PatientRecordWidget, section_for_task
 from .patient_tabs import PatientTabs
 from .resources import resource_path
+from .settings_dialog import SettingsDialog
 from .workers import Worker, WorkerPool
 from .worklist_model import WorklistDelegate, WorklistTableModel, patients_by_identifier
 
@@ -85,6 +104,226 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+# --- long work: import and export -------------------------------------------------------------
+
+class CommitGate:
+    """Decides, race-free, whether a cancel comes before an all-or-nothing write begins.
+
+    The worker calls `begin_write()` just before the one transaction that writes; the
+    window calls `try_cancel()`.  Whichever comes first wins: a cancel before the write
+    stops the work with nothing written; once the write has begun it runs to its end
+    (one transaction cannot stop half-way), and the window says so.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.cancel_requested = False
+        self.writing = False
+
+    def try_cancel(self) -> bool:
+        with self._lock:
+            if self.writing:
+                return False
+            self.cancel_requested = True
+            return True
+
+    def begin_write(self, worker: Worker) -> None:
+        with self._lock:
+            if self.cancel_requested:
+                worker.cancel()
+            else:
+                self.writing = True
+        worker.stop_if_cancelled()
+
+
+IMPORT_STEPS = 3
+
+
+def import_document_file(path: Path, actor: Actor, today: date, gate: CommitGate, *, worker: Worker) -> list[int]:
+    """Read, check and import one exchange document (on a worker): the new patients' ids."""
+    worker.report_progress(0, IMPORT_STEPS, f"Reading {path.name}\u2026")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError(f"{path.name} is not a text file in UTF-8: it cannot be an exchange document") from None
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from None
+    worker.stop_if_cancelled()
+    worker.report_progress(1, IMPORT_STEPS, "Checking every patient in the file\u2026")
+    records = read_document_text(text, today=today)
+    worker.stop_if_cancelled()
+    worker.report_progress(2, IMPORT_STEPS, f"Saving {plural(len(records), 'patient')} (all or nothing)\u2026")
+    gate.begin_write(worker)
+    ids = services.import_records(actor, records)
+    worker.report_progress(IMPORT_STEPS, IMPORT_STEPS, f"Imported {plural(len(ids), 'patient')}")
+    return ids
+
+
+EXPORT_STEPS = 3
+
+
+def export_caseload_file(path: Path, gate: CommitGate, *, worker: Worker) -> int:
+    """Write the whole caseload to an exchange document (on a worker): how many patients.
+
+    The file is written next to its place and moved there at the end, so a cancelled or
+    failed export leaves no half-written file (and an older file of that name untouched).
+    """
+    worker.report_progress(0, EXPORT_STEPS, "Reading the caseload\u2026")
+    document = services.export_document()
+    worker.stop_if_cancelled()
+    worker.report_progress(1, EXPORT_STEPS, f"Writing {plural(len(document['patients']), 'patient')}\u2026")
+    text = document_to_text(document)
+    worker.stop_if_cancelled()
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
+            f.write(text)
+        gate.begin_write(worker)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise ValidationError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if "temporary" in locals() and os.path.exists(temporary):
+            os.unlink(temporary)
+    worker.report_progress(EXPORT_STEPS, EXPORT_STEPS, "Done")
+    return len(document["patients"])
+
+
+class WorkProgressDialog(QDialog):
+    """What a long job is doing, with Cancel; closes itself when the job has stopped."""
+
+    cancel_requested = Signal()
+
+    def __init__(self, title: str, steps: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("workProgress")
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.setMinimumWidth(420)
+        self.label = QLabel("Starting\u2026")
+        self.label.setObjectName("progressText")
+        self.label.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setObjectName("progressBar")
+        self.bar.setAccessibleName(title)
+        self.bar.setRange(0, steps)
+        self.bar.setValue(0)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelWorkButton")
+        self.cancel_button.setAccessibleName(f"Cancel: {title}")
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(buttons)
+
+    def show_progress(self, done: int, total: int, text: str) -> None:
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+        self.label.setText(text)
+
+    def reject(self) -> None:  # Escape and the close button ask to cancel; the job closes the dialog
+        self.cancel_requested.emit()
+
+
+class ImportProblemsDialog(QDialog):
+    """Why a file was not imported: every problem by its JSON path, in words."""
+
+    def __init__(self, file_name: str, error: ValidationError, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("importProblems")
+        self.setWindowTitle("Nothing was imported")
+        self.resize(720, 420)
+        count = len(error.problems)
+        heading = QLabel(f"{file_name} was not imported: {plural(count, 'problem')} "
+                         f"{'was' if count == 1 else 'were'} found, so nothing was saved. "
+                         "Each line names the place in the file (its JSON path) and what is wrong there.")
+        heading.setObjectName("importProblemsHeading")
+        heading.setWordWrap(True)
+        self.problems_text = QPlainTextEdit("\n".join(str(p) for p in error.problems))
+        self.problems_text.setObjectName("importProblemsText")
+        self.problems_text.setAccessibleName("Problems found in the file")
+        self.problems_text.setReadOnly(True)
+        self.problems_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.problems_text, 1)
+        layout.addWidget(buttons)
+
+    def text(self) -> str:
+        return self.problems_text.toPlainText()
+
+
+class DocumentFileChooser:
+    """The file dialogs for import and export (tests replace `ask_open` and `ask_save`)."""
+
+    FILTER = "PAO Clinic exchange documents (*.json);;All files (*)"
+
+    @classmethod
+    def ask_open(cls, parent: QWidget | None = None) -> Path | None:
+        path, _ = QFileDialog.getOpenFileName(parent, "Import patients from an exchange document", "", cls.FILTER)
+        return Path(path) if path else None
+
+    @classmethod
+    def ask_save(cls, parent: QWidget | None = None, suggested: str = "caseload.json") -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(parent, "Export the caseload", suggested, cls.FILTER)
+        return Path(path) if path else None
+
+
+# --- printing -----------------------------------------------------------------------------------
+
+#: PDF pages are drawn to the printer as images at most this fine (a 1200 dpi A4 page would be 500 MB).
+PRINT_DPI = 300
+
+
+class PrintChooser:
+    """The system print dialog (tests replace `ask`)."""
+
+    @classmethod
+    def ask(cls, printer: QPrinter, parent: QWidget | None = None, title: str = "Print") -> bool:
+        dialog = QPrintDialog(printer, parent)
+        dialog.setWindowTitle(title)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        return accepted
+
+
+def print_pdf(pdf: bytes, printer: QPrinter) -> int:
+    """Draw every page of a PDF onto the printer, each fitted to its page; how many pages."""
+    data = QByteArray(pdf)
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    document.load(buffer)
+    if document.status() != QPdfDocument.Status.Ready or document.pageCount() == 0:
+        raise ValidationError("the document to print could not be read back (it is not a PDF)")
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise ValidationError("the printer could not be started (check it is connected and has paper)")
+    try:
+        dpi = min(printer.resolution(), PRINT_DPI)
+        for page in range(document.pageCount()):
+            if page:
+                printer.newPage()
+            points = document.pagePointSize(page)
+            image = document.render(page, QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72)))
+            area = painter.viewport()
+            scaled = image.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            left = (area.width() - scaled.width()) // 2
+            painter.setViewport(area)
+            painter.setWindow(area)
+            painter.drawImage(QRect(QPoint(left, 0), scaled), image)
+        return document.pageCount()
+    finally:
+        painter.end()
+        document.close()
+        buffer.close()
+
+
 def _table_view(object_name: str) -> QTableView:
     view = QTableView()
     view.setObjectName(object_name)
@@ -107,6 +346,10 @@ class MainWindow(QMainWindow):
     refresh_failed = Signal(str)         # a known error stopped the refresh (its text)
     patient_selected = Signal(object)    # the CaseloadRow now selected, or None
     decision_requested = Signal(int)     # "Do this now" on a decision due: the patient's id
+    user_switched = Signal(object)       # the Actor now signed in (switch_user)
+    job_finished = Signal(str, object)   # "import" / "export", and its result (None when cancelled)
+    job_failed = Signal(str, str)        # "import" / "export", and the words shown
+    printed = Signal(int)                # how many pages went to the printer
 
     #: How often the window looks at the calendar, so that lists left open overnight follow the real date.
     DAY_CHECK_MS = 60_000
@@ -119,6 +362,12 @@ class MainWindow(QMainWindow):
         self.demo = demo
         self.today = today  # the clock; tests pass their own
         self.check_dialog: CheckMedicationDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self.patient_form: EntryForm | None = None
+        self.problems_dialog: ImportProblemsDialog | None = None
+        self.progress_dialog: WorkProgressDialog | None = None
+        self._job: tuple[str, Worker, CommitGate] | None = None
+        self._last_job_file = ""
         self._pool = WorkerPool(self)
         self._refresh_worker: Worker | None = None
         self._loaded_once = False
@@ -138,6 +387,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._restore_window_state()
         self._on_caseload_selection_changed()
+        self._on_patient_tabs_current_changed()
+        self._set_tab_order()
 
         self.day_timer = QTimer(self)
         self.day_timer.setObjectName("dayTimer")
@@ -167,6 +418,34 @@ class MainWindow(QMainWindow):
         self.find_action = QAction("Find patient", self)
         self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
         self.find_action.triggered.connect(self._on_find_action_triggered)
+
+        self.new_patient_action = QAction("New patient\u2026", self)
+        self.new_patient_action.setObjectName("newPatientAction")
+        self.new_patient_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.new_patient_action.setStatusTip("Register a new patient")
+        self.new_patient_action.triggered.connect(self._on_new_patient_action_triggered)
+
+        self.print_action = QAction("Print patient summary\u2026", self)
+        self.print_action.setObjectName("printAction")
+        self.print_action.setShortcut(QKeySequence("Ctrl+P"))
+        self.print_action.setStatusTip("Print the open record's patient summary")
+        self.print_action.triggered.connect(self._on_print_action_triggered)
+
+        self.import_action = QAction("Import\u2026", self)
+        self.import_action.setObjectName("importAction")
+        self.import_action.setStatusTip("Import patients from an exchange document (all or nothing)")
+        self.import_action.triggered.connect(self._on_import_action_triggered)
+
+        self.export_action = QAction("Export\u2026", self)
+        self.export_action.setObjectName("exportAction")
+        self.export_action.setStatusTip("Export the whole caseload to an exchange document")
+        self.export_action.triggered.connect(self._on_export_action_triggered)
+
+        self.settings_action = QAction("Settings\u2026", self)
+        self.settings_action.setObjectName("settingsAction")
+        self.settings_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Preferences))
+        self.settings_action.setStatusTip("The clinic's letterhead, address book, thresholds and database")
+        self.settings_action.triggered.connect(self._on_settings_action_triggered)
 
         self.quit_action = QAction("Quit", self)
         self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
@@ -236,6 +515,7 @@ class MainWindow(QMainWindow):
         self.patient_tabs = PatientTabs(self, pool=self._pool, today=self.today, actor=self.actor)
         self.patient_tabs.set_home(panel, "Caseload")
         self.patient_tabs.record_changed.connect(self._on_patient_tabs_record_changed)
+        self.patient_tabs.currentChanged.connect(self._on_patient_tabs_current_changed)
         self.setCentralWidget(self.patient_tabs)
         self.decision_requested.connect(self._on_decision_requested)
 
@@ -306,8 +586,15 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.refresh_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.print_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         patient_menu = self.menuBar().addMenu("&Patient")
+        patient_menu.addAction(self.new_patient_action)
         patient_menu.addAction(self.find_action)
         patient_menu.addAction(self.check_action)
         patient_menu.addAction(self.patient_tabs.close_action)
@@ -330,6 +617,13 @@ class MainWindow(QMainWindow):
         self.user_label.setObjectName("userLabel")
         bar.addPermanentWidget(self.database_label)
         bar.addPermanentWidget(self.user_label)
+
+    def _set_tab_order(self) -> None:
+        """Tab goes the way the eye does: search, quick filters, the caseload, the worklist, Do this now."""
+        chain = [self.filter_edit, *self.quick_filter_buttons.values(), self.caseload_view, self.worklist_view,
+                 self.do_now_button]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     # -- window state ------------------------------------------------------------------
     def _place_for_first_run(self) -> None:
@@ -618,3 +912,228 @@ class MainWindow(QMainWindow):
             self.decision_requested.emit(patient.patient_id)
         else:
             self.open_record(patient, where)
+
+    # -- who is signed in --------------------------------------------------------------
+    def switch_user(self, actor: Actor) -> None:
+        """Act as another user from now on (a demo database's roles): title, status bar, open records."""
+        self.actor = actor
+        self.setWindowTitle(self.title())
+        self.user_label.setText(f"Signed in as {actor.display_name} ({actor.role})")
+        self.patient_tabs.actor = actor
+        # each open record's buttons act as the user who opened it: open them again for the new one
+        current = self.patient_tabs.current_record()
+        reopen = [(r.patient_id, r.current_section(), self.patient_tabs.tabText(self.patient_tabs.indexOf(r)))
+                  for r in self.patient_tabs.records()]
+        current_id = current.patient_id if current is not None else None
+        for record in self.patient_tabs.records():
+            self.patient_tabs.close_record(record)
+        for patient_id, section, title in reopen:
+            self.patient_tabs.open_patient(patient_id, section=section, title=title, on=self.shown_on)
+        if current_id is not None:
+            self.patient_tabs.setCurrentWidget(self.patient_tabs.record_of(current_id))
+        else:
+            self.patient_tabs.setCurrentIndex(0)
+        self._on_patient_tabs_current_changed()
+        self.statusBar().showMessage(f"Now signed in as {actor.display_name} ({actor.role})", 10_000)
+        self.user_switched.emit(actor)
+
+    # -- settings ----------------------------------------------------------------------
+    def _on_settings_action_triggered(self) -> None:
+        self.open_settings()
+
+    def open_settings(self) -> SettingsDialog:
+        if self.settings_dialog is not None:
+            self.settings_dialog.close()
+        dialog = SettingsDialog.ask(self.actor, self.database, demo=self.demo, parent=self)
+        dialog.user_switched.connect(self._on_settings_dialog_user_switched)
+        dialog.saved.connect(self._on_settings_dialog_saved)
+        dialog.finished.connect(self._on_settings_dialog_finished)
+        self.settings_dialog = dialog
+        return dialog
+
+    def _on_settings_dialog_user_switched(self, actor: Actor) -> None:
+        dialog = self.settings_dialog
+        self.switch_user(actor)
+        if dialog is not None:  # its fields are editable or read only for the new user: open it afresh
+            index = dialog.tabs.currentIndex()
+            dialog.close()
+            self.open_settings().tabs.setCurrentIndex(index)
+
+    def _on_settings_dialog_saved(self, what: str) -> None:
+        if what == "thresholds" or not (what == "letterhead" or what.startswith("address book")):
+            self.refresh()  # the gate and the worklist judge by the thresholds
+
+    def _on_settings_dialog_finished(self, _result: int) -> None:
+        if self.sender() is self.settings_dialog:
+            self.settings_dialog = None
+
+    # -- a new patient -----------------------------------------------------------------
+    def _on_new_patient_action_triggered(self) -> None:
+        self.new_patient()
+
+    def new_patient(self) -> EntryForm:
+        """The patient form for a new patient; on save the caseload refreshes and her record opens."""
+        form = open_entry_form(self.actor, None, today=self.today(), parent=self)
+        form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        form.saved.connect(self._on_patient_form_saved)
+        form.finished.connect(self._on_patient_form_finished)
+        self.patient_form = form
+        form.open()
+        return form
+
+    def _on_patient_form_saved(self, patient) -> None:
+        self.refresh()
+        self.patient_tabs.open_patient(patient.id, title=banner_name(patient.family_name, patient.given_name))
+
+    def _on_patient_form_finished(self, _result: int) -> None:
+        if self.sender() is self.patient_form:
+            self.patient_form = None
+
+    # -- printing ----------------------------------------------------------------------
+    def _on_patient_tabs_current_changed(self, *_args) -> None:
+        record = self.patient_tabs.current_record()
+        may = self.actor.role in services.CLINICAL_ROLES
+        self.print_action.setEnabled(record is not None and may)
+        self.print_action.setStatusTip("Print the open record's patient summary" if may else
+                                       "Only a nurse or a consultant may print a patient summary")
+
+    def _on_print_action_triggered(self) -> None:
+        self.print_current_record()
+
+    def print_current_record(self, printer: QPrinter | None = None) -> int:
+        """Her patient summary to a printer chosen in the print dialog; how many pages (0: nothing printed)."""
+        record = self.patient_tabs.current_record()
+        if record is None:
+            self.statusBar().showMessage("Open a patient's record to print her summary", 10_000)
+            return 0
+        printer = printer or QPrinter(QPrinter.PrinterMode.HighResolution)
+        name = record.view.banner.name if record.view is not None else "her record"
+        printer.setDocName(f"Patient summary, {name}")
+        if not PrintChooser.ask(printer, self, f"Print the patient summary of {name}"):
+            return 0
+        try:
+            pdf = summary_pdf(self.actor, record.patient_id, today=self.today())
+            pages = print_pdf(pdf, printer)
+        except PaoClinicError as exc:
+            QMessageBox.warning(self, "Not printed", f"The patient summary was not printed: {exc}")
+            return 0
+        self.statusBar().showMessage(f"Printed the patient summary of {name} ({plural(pages, 'page')})", 10_000)
+        self.printed.emit(pages)
+        return pages
+
+    # -- import and export -------------------------------------------------------------
+    def _on_import_action_triggered(self) -> None:
+        path = DocumentFileChooser.ask_open(self)
+        if path is not None:
+            self.import_file(path)
+
+    def _on_export_action_triggered(self) -> None:
+        path = DocumentFileChooser.ask_save(self, f"caseload-{self.today().isoformat()}.json")
+        if path is not None:
+            self.export_file(path)
+
+    def import_file(self, path: Path) -> Worker | None:
+        """Import one exchange document on a worker, behind a progress dialog that can cancel."""
+        gate = CommitGate()
+        self._last_job_file = Path(path).name
+        worker = Worker.reporting(import_document_file, Path(path), self.actor, self.today(), gate)
+        return self._start_job("import", f"Importing {Path(path).name}", IMPORT_STEPS, worker, gate)
+
+    def export_file(self, path: Path) -> Worker | None:
+        """Write the caseload to an exchange document on a worker, behind a progress dialog."""
+        gate = CommitGate()
+        self._last_job_file = Path(path).name
+        worker = Worker.reporting(export_caseload_file, Path(path), gate)
+        return self._start_job("export", f"Exporting the caseload to {Path(path).name}", EXPORT_STEPS, worker, gate)
+
+    def _start_job(self, kind: str, title: str, steps: int, worker: Worker, gate: CommitGate) -> Worker | None:
+        if self._job is not None:
+            self.statusBar().showMessage("Wait for the import or export under way to finish", 10_000)
+            return None
+        self._job = (kind, worker, gate)
+        self.import_action.setEnabled(False)
+        self.export_action.setEnabled(False)
+        dialog = WorkProgressDialog(title, steps, self)
+        dialog.cancel_requested.connect(self._on_progress_dialog_cancel_requested)
+        self.progress_dialog = dialog
+        worker.signals.progress.connect(dialog.show_progress)
+        worker.signals.finished.connect(self._on_job_finished)
+        worker.signals.errored.connect(self._on_job_errored)
+        worker.signals.cancelled.connect(self._on_job_cancelled)
+        dialog.open()
+        self._pool.start(worker)
+        return worker
+
+    def _on_progress_dialog_cancel_requested(self) -> None:
+        if self._job is None or self.progress_dialog is None:
+            return
+        kind, worker, gate = self._job
+        if gate.try_cancel():
+            worker.cancel()
+            self.progress_dialog.cancel_button.setEnabled(False)
+            self.progress_dialog.label.setText("Stopping\u2026 nothing will be saved.")
+        else:
+            self.progress_dialog.cancel_button.setEnabled(False)
+            self.progress_dialog.label.setText(
+                "Saving now: this cannot stop half-way (all or nothing), so it finishes." if kind == "import"
+                else "The file is being put in place; this finishes in a moment.")
+
+    def _end_job(self) -> str:
+        kind = self._job[0] if self._job is not None else ""
+        self._job = None
+        self.import_action.setEnabled(True)
+        self.export_action.setEnabled(True)
+        if self.progress_dialog is not None:
+            self.progress_dialog.done(QDialog.DialogCode.Accepted)
+            self.progress_dialog.deleteLater()
+            self.progress_dialog = None
+        return kind
+
+    def _on_job_finished(self, result) -> None:
+        kind = self._end_job()
+        if kind == "import":
+            self.statusBar().showMessage(f"Imported {plural(len(result), 'patient')}", 10_000)
+            self.refresh()
+        else:
+            self.statusBar().showMessage(f"Exported {plural(result, 'patient')}", 10_000)
+        self.job_finished.emit(kind, result)
+
+    def _on_job_cancelled(self) -> None:
+        kind = self._end_job()
+        self.statusBar().showMessage(
+            "Import cancelled: nothing was imported" if kind == "import" else "Export cancelled: no file was written",
+            10_000)
+        self.job_finished.emit(kind, None)
+
+    def _on_job_errored(self, exc: BaseException, _traceback: str) -> None:
+        kind = self._end_job()
+        what = "imported" if kind == "import" else "exported"
+        if isinstance(exc, ValidationError) and any(p.path for p in exc.problems):
+            name = self._job_file_name(exc)
+            self.problems_dialog = ImportProblemsDialog(name, exc, self)
+            self.problems_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.problems_dialog.finished.connect(self._on_problems_dialog_finished)
+            self.problems_dialog.open()
+            text = f"Nothing was {what}: {plural(len(exc.problems), 'problem')} in the file"
+        elif isinstance(exc, PaoClinicError):
+            text = f"Nothing was {what}: {exc}"
+            box = QMessageBox(QMessageBox.Icon.Warning, f"Nothing was {what}", text[:1].upper() + text[1:],
+                              QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("jobErrorBox")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+        else:
+            text = f"Nothing was {what} (an unexpected error; see the message)"
+            self.statusBar().showMessage(text)
+            self.job_failed.emit(kind, text)
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+            return
+        self.statusBar().showMessage(text, 10_000)
+        self.job_failed.emit(kind, text)
+
+    def _job_file_name(self, _exc: ValidationError) -> str:
+        return self._last_job_file or "The file"
+
+    def _on_problems_dialog_finished(self, _result: int) -> None:
+        if self.sender() is self.problems_dialog:
+            self.problems_dialog = None
