@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseProxy, OperationalError, PostgresqlDatabase, SqliteDatabase
 
 from pao_clinic.errors import PaoClinicError, StorageError
 from pao_clinic.storage.location import DatabaseLocation, parse_database_url
@@ -178,6 +179,12 @@ def refuse_read_only_file() -> None:
         raise StorageError(f"{file.absolute()} is read-only; nothing was saved")
 
 
+#: How many times a write waits the busy timeout for the write lock before giving up.  A writer
+#: that commits and at once begins again can win SQLite's lock many times in a row (the waiter
+#: polls), so one timeout is not always a fair turn.
+SQLITE_WRITE_LOCK_ATTEMPTS = 3
+
+
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """One write transaction (a savepoint when nested): IMMEDIATE on SQLite, plain on PostgreSQL.
@@ -191,10 +198,19 @@ def write_transaction() -> Iterator[None]:
     outermost = db.transaction_depth() == 0
     if outermost:
         refuse_read_only_file()
-    transaction = db.atomic(lock_type="IMMEDIATE") if isinstance(db, SqliteDatabase) else db.atomic()
     try:
-        with transaction:
+        if outermost and isinstance(db, SqliteDatabase):
+            transaction = _begin_immediate(db)
+        else:
+            transaction = db.atomic()
+            transaction.__enter__()
+        try:
             yield
+        except BaseException:
+            if not transaction.__exit__(*sys.exc_info()):
+                raise
+        else:
+            transaction.__exit__(None, None, None)
     except PaoClinicError:  # the service's own refusal (validation, conflict, ...): as it is
         raise
     except Exception as exc:
@@ -202,6 +218,23 @@ def write_transaction() -> Iterator[None]:
         if fault is None or fault is exc:
             raise
         raise fault from None
+
+
+def _begin_immediate(db: SqliteDatabase):
+    """BEGIN IMMEDIATE, waiting the busy timeout up to SQLITE_WRITE_LOCK_ATTEMPTS times; the entered transaction."""
+    for attempt in range(1, SQLITE_WRITE_LOCK_ATTEMPTS + 1):
+        transaction = db.atomic(lock_type="IMMEDIATE")
+        try:
+            transaction.__enter__()
+            return transaction
+        except OperationalError as exc:
+            if "database is locked" not in str(exc):
+                raise
+            if attempt == SQLITE_WRITE_LOCK_ATTEMPTS:
+                seconds = SQLITE_WRITE_LOCK_ATTEMPTS * SQLITE_BUSY_TIMEOUT_MS // 1000
+                raise StorageError(f"{bound_database_place()} is busy: another change has been writing to it "
+                                   f"for more than {seconds} s; nothing was saved, try again") from None
+    raise AssertionError("unreachable")
 
 
 class QueryCount:
