@@ -16,7 +16,7 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox,
-    QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget,
+    QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSpinBox, QTableView, QVBoxLayout, QWidget,
 )
 
 from pao_clinic import services
@@ -120,6 +120,9 @@ class CheckMedicationDialog(QDialog):
         self.setObjectName("checkMedicationDialog")
         self.setWindowTitle(f"Check medication \u2014 {patient.name}")
         self.resize(900, 760)
+        screen = self.screen()
+        if screen is not None:  # a 1366x768 laptop: the dialog within the screen's free height
+            self.resize(900, min(760, screen.availableGeometry().height() - 40))
 
         # -- who ---------------------------------------------------------------------
         who = QLabel(f"{patient.given_name} {patient.family_name}")
@@ -238,8 +241,19 @@ class CheckMedicationDialog(QDialog):
         layout.addLayout(question_row)
         layout.addWidget(line)
         layout.addWidget(self.error_label)
-        layout.addWidget(self.answer)
-        layout.addStretch(1)  # spare height goes below the answer, not between the lines above
+        # The answer scrolls when the dialog is shorter than it (a laptop, many rules): a layout
+        # squeezed below its widgets' minimum heights draws them over each other (the "Facts"
+        # heading used to land on the rule table's last row).
+        answer_layout.addStretch(1)  # spare height goes below the answer, not between its parts
+        self.answer_scroll = QScrollArea()
+        self.answer_scroll.setObjectName("checkAnswerScroll")
+        self.answer_scroll.setWidgetResizable(True)
+        self.answer_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.answer_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.answer_scroll.setWidget(self.answer)
+        self.answer_scroll.viewport().setAutoFillBackground(False)
+        self.answer.setAutoFillBackground(False)
+        layout.addWidget(self.answer_scroll, 1)
         layout.addWidget(buttons)
 
         self.check_button.clicked.connect(self._on_check_button_clicked)
