@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QEventLoop, Qt
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import (
     QApplication, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QProgressDialog,
     QVBoxLayout, QWidget,
@@ -192,11 +192,56 @@ def sign_in(args: argparse.Namespace) -> Actor | None:
 
 # --- the app ----------------------------------------------------------------------------
 
-def create_application(argv: list[str] | None = None) -> QApplication:
+#: The palette roles resources/style.qss uses, light (the sheet's own greys) and dark.
+PALETTE_COLOURS: dict[str, dict[QPalette.ColorRole, str]] = {
+    "light": {
+        QPalette.ColorRole.Window: "#f5f7f8", QPalette.ColorRole.WindowText: "#1f2a30",
+        QPalette.ColorRole.Base: "#ffffff", QPalette.ColorRole.AlternateBase: "#f3f7f8",
+        QPalette.ColorRole.Text: "#1f2a30", QPalette.ColorRole.Button: "#e9eff1",
+        QPalette.ColorRole.ButtonText: "#2c3a40", QPalette.ColorRole.Highlight: "#cde6e8",
+        QPalette.ColorRole.HighlightedText: "#102a2e", QPalette.ColorRole.Mid: "#9fb2b8",
+        QPalette.ColorRole.Midlight: "#d5dde0", QPalette.ColorRole.PlaceholderText: "#45545b",
+        QPalette.ColorRole.Link: "#1f4f55", QPalette.ColorRole.ToolTipBase: "#ffffff",
+        QPalette.ColorRole.ToolTipText: "#1f2a30",
+    },
+    "dark": {
+        QPalette.ColorRole.Window: "#1d2326", QPalette.ColorRole.WindowText: "#e4eaec",
+        QPalette.ColorRole.Base: "#252c30", QPalette.ColorRole.AlternateBase: "#2c3438",
+        QPalette.ColorRole.Text: "#e4eaec", QPalette.ColorRole.Button: "#333d42",
+        QPalette.ColorRole.ButtonText: "#e4eaec", QPalette.ColorRole.Highlight: "#2f6f76",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.Mid: "#5f7077",
+        QPalette.ColorRole.Midlight: "#3d484d", QPalette.ColorRole.PlaceholderText: "#a9b7bc",
+        QPalette.ColorRole.Link: "#8fd0d6", QPalette.ColorRole.ToolTipBase: "#252c30",
+        QPalette.ColorRole.ToolTipText: "#e4eaec",
+    },
+}
+
+
+def clinic_palette(dark: bool = False) -> QPalette:
+    """The app's palette, light or dark; the stylesheet takes its neutral colours from it."""
+    colours = PALETTE_COLOURS["dark" if dark else "light"]
+    palette = QPalette(QColor(colours[QPalette.ColorRole.Button]), QColor(colours[QPalette.ColorRole.Window]))
+    for role, colour in colours.items():
+        palette.setColor(role, QColor(colour))
+    disabled = QColor("#7d8a8f" if dark else "#6b777c")
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    return palette
+
+
+def prefers_dark() -> bool:
+    """The desktop asks for dark colours (Qt 6.5+ reads the platform's colour scheme)."""
+    hints = QGuiApplication.styleHints()
+    return hasattr(hints, "colorScheme") and hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def create_application(argv: list[str] | None = None, *, dark: bool | None = None) -> QApplication:
+    """The QApplication with the clinic's palette (dark when asked, or when the desktop is) and stylesheet."""
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setOrganizationName(APP_NAME)
     app.setApplicationName("pao-clinic")
     app.setWindowIcon(QIcon(str(resource_path("icons/app.svg"))))
+    app.setPalette(clinic_palette(prefers_dark() if dark is None else dark))
     app.setStyleSheet(resource_text("style.qss"))
     return app  # type: ignore[return-value]
 

@@ -1,12 +1,18 @@
-"""Render the app's screens offscreen to PNG: `python -m ui.screenshots [FOLDER]`.
+"""Render each main screen offscreen to a PNG named after it (the README's pictures).
 
-Uses a temporary database with the demo caseload (seed 1, 60 patients), so the
-pictures are the same each time for the same day.  Writes `caseload.png` and
-`check-medication.png` (default folder: docs/screenshots).
+    pao-clinic screenshots DIR [--demo] [--database URL] [--dark]
+    python -m ui.screenshots [DIR] [--database URL] [--dark]   (a demo unless --database is given)
+
+`--demo` uses a temporary database with the demo caseload (seed 1, 60 synthetic
+patients), so the pictures are the same each time for the same day.  Without it the
+database from `--database` or PAO_CLINIC_DATABASE is opened and only read (nothing is
+recorded: the dialogs are shown, never saved).  Every image is 1366×768, a laptop's
+screen; a dialog is drawn over the window it belongs to.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -15,61 +21,209 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QSize, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, QSize, QTimer  # noqa: E402
+from PySide6.QtGui import QColor, QImage, QPainter  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from pao_clinic import services  # noqa: E402
+from pao_clinic.environment import DATABASE_ENV  # noqa: E402
+from pao_clinic.errors import PaoClinicError  # noqa: E402
+from pao_clinic.services import Actor, CaseloadRow  # noqa: E402
+from pao_clinic.services.clinic import default_database_url  # noqa: E402
 from pao_clinic.services.demo_setup import load_demo_caseload  # noqa: E402
 
-from .app import DEMO_PATIENTS, DEMO_SEED, create_application  # noqa: E402
-from .check_dialog import CheckMedicationDialog  # noqa: E402
+from .app import APP_NAME, DEMO_PATIENTS, DEMO_SEED, create_application  # noqa: E402
+from .decision_dialog import DecisionDialog  # noqa: E402
+from .entry_forms import open_entry_form  # noqa: E402
 from .main_window import MainWindow  # noqa: E402
+from .settings_dialog import SettingsDialog  # noqa: E402
+
+SIZE = QSize(1366, 768)
+#: Each screen's file, in the order they are rendered.
+SCREENS = ("caseload-worklist", "patient-overview", "pregnancies-feeding", "fractures-spine", "dexa-chart",
+           "timeline", "decision-blocked", "decision-soft-stop", "entry-form-validation", "settings")
+#: The drugs tried when looking for a woman the gate gives a soft stop.
+SOFT_STOP_DRUGS = ("alendronate", "risedronate", "zoledronate", "denosumab", "teriparatide")
+#: Who the window acts as on a clinic's own database: a consultant that only reads.
+READER = Actor(None, "screenshots", "Screenshots (read only)", "consultant")
 
 
-def _settle(ms: int = 300) -> None:
+def _settle(ms: int = 250) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
     loop.exec()
 
 
-def render(folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    app = create_application()
-    url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='pao-shots-')) / 'demo.sqlite'}"
-    where = services.open_clinic_database(url, create=True)
-    written = []
+def _wait(condition, timeout_ms: int = 20_000) -> None:
+    waited = 0
+    while not condition() and waited < timeout_ms:
+        _settle(50)
+        waited += 50
+
+
+def _over(window: QWidget, dialog: QWidget) -> QImage:
+    """The window, dimmed, with the dialog drawn over its middle (as a modal dialog looks)."""
+    image = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    painter.fillRect(image.rect(), QColor(0, 0, 0, 90))
+    shot = dialog.grab()
+    painter.drawPixmap(QPoint((image.width() - shot.width()) // 2, (image.height() - shot.height()) // 2), shot)
+    painter.end()
+    return image
+
+
+def _save(image: QImage, path: Path, written: list[Path]) -> None:
+    if image.size() != SIZE:
+        image = image.scaled(SIZE)
+    if not image.save(str(path)):
+        raise OSError(f"could not write {path}")
+    written.append(path)
+
+
+def _her(rows: list[CaseloadRow]) -> CaseloadRow:
+    """A breastfeeding woman with scans and fractures: the case the gate exists for."""
+    def richness(row: CaseloadRow) -> tuple:
+        record = services.load_patient_record(row.patient_id)
+        return (row.lactation == "breastfeeding", row.lowest_z is not None, min(len(record.fractures), 6),
+                min(len(record.dexa), 4), len(record.pregnancies))
+    return max(rows, key=richness)
+
+
+def _soft_stop(rows: list[CaseloadRow], on: date) -> tuple[int, str] | None:
+    for row in rows:
+        for drug in SOFT_STOP_DRUGS:
+            if services.gate_check(row.patient_id, drug, on).verdict == "needs_reason":
+                return row.patient_id, drug
+    return None
+
+
+def _decision_dialog(actor: Actor, patient_id: int, drug: str, on: date, parent: QWidget) -> DecisionDialog:
+    dialog = DecisionDialog(actor, patient_id, on=on, plan="start", drug=drug, parent=parent)
+    dialog.resize(min(dialog.sizeHint().width() + 80, 1180), min(max(dialog.sizeHint().height(), 600), 720))
+    dialog.show()
+    _settle(400)
+    return dialog
+
+
+def _render(directory: Path, actor: Actor, where: str, *, demo: bool, on: date) -> list[Path]:
+    written: list[Path] = []
+    window = MainWindow(actor, where, demo=demo, today=lambda: on)
+    window.resize(SIZE)
+    window.show()
     try:
-        actor = load_demo_caseload(DEMO_PATIENTS, seed=DEMO_SEED, today=date.today())
-        window = MainWindow(actor, where, demo=True)
-        window.resize(QSize(1440, 860))
-        window.show()
         loop = QEventLoop()
         window.refreshed.connect(loop.quit)
+        window.refresh_failed.connect(loop.quit)
         window.refresh()
         loop.exec()
-        rows = services.caseload_rows()
-        # a breastfeeding woman with a DEXA: the case the gate exists for
-        patient = next((r for r in rows if r.lactation == "breastfeeding" and r.lowest_z is not None), rows[0])
-        window.show_patient(patient.patient_id)
+        window.resize(SIZE)
+        rows = window.caseload_model.rows()
+        if not rows:
+            raise PaoClinicError("the caseload is empty: there is nothing to show (try --demo)")
+        her = _her(rows)
+        window.show_patient(her.patient_id)
         _settle()
-        written.append(folder / "caseload.png")
-        window.grab().save(str(written[-1]))
+        _save(window.grab().toImage(), directory / "caseload-worklist.png", written)
 
-        dialog = CheckMedicationDialog(patient, on=date.today())
-        dialog.set_drug("zoledronate")
-        dialog.resize(QSize(900, 900))
-        dialog.show()
-        dialog.check()
+        record = window.open_record(her, "overview")
+        _wait(lambda: record.view is not None)
+        for key, name in (("overview", "patient-overview"), ("pregnancies", "pregnancies-feeding"),
+                          ("fractures", "fractures-spine"), ("dexa", "dexa-chart"), ("timeline", "timeline")):
+            record.show_section(key)
+            _settle(300)
+            _save(window.grab().toImage(), directory / f"{name}.png", written)
+
+        record.show_section("overview")
+        blocked = _decision_dialog(actor, her.patient_id, "alendronate", on, window)
+        _save(_over(window, blocked), directory / "decision-blocked.png", written)
+        blocked.close()
+        soft = _soft_stop(rows, on) or (her.patient_id, "zoledronate")
+        soft_dialog = _decision_dialog(actor, soft[0], soft[1], on, window)
+        _save(_over(window, soft_dialog), directory / "decision-soft-stop.png", written)
+        soft_dialog.close()
+
+        form = open_entry_form(actor, None, today=on, parent=window)
+        form.resize(760, 700)
+        form.show()
+        for field, text in (("family_name", "Wiśniewska-O'Brien"), ("given_name", "Łucja"),
+                            ("date_of_birth", "31/02/1991"), ("nhs_number", "943 476 5918")):
+            widget = form.inputs[field].focus[0]
+            widget.setFocus()
+            if text.isascii():
+                QTest.keyClicks(widget, text)
+            else:
+                widget.insert(text)
         _settle()
-        written.append(folder / "check-medication.png")
-        dialog.grab().save(str(written[-1]))
-        dialog.close()
-        window.close()
-        del app
+        _save(_over(window, form), directory / "entry-form-validation.png", written)
+        form.close()
+
+        settings = SettingsDialog(services.authenticate("demo.admin", "demo-password") if demo else actor, where,
+                                  demo=demo, parent=window)
+        settings.resize(900, 660)
+        settings.tabs.setCurrentIndex(2)   # the gate's thresholds
+        settings.show()
+        _settle()
+        _save(_over(window, settings), directory / "settings.png", written)
+        settings.close()
     finally:
-        services.close_clinic_database()
+        window.close()
+        window.deleteLater()
+        _settle(50)
     return written
 
 
-if __name__ == "__main__":
-    for path in render(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")):
+def render_screenshots(directory: Path | str, *, demo: bool = True, database: str | None = None,
+                       dark: bool = False, on: date | None = None) -> list[Path]:
+    """Render every screen of SCREENS to `directory` (made if missing); the files written.
+
+    `demo` works on a temporary demo database; otherwise on `database` (else
+    PAO_CLINIC_DATABASE, else the default file), which is only read.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    on = on or date.today()
+    had_app = QCoreApplication.instance() is not None
+    organisation = QCoreApplication.organizationName() if had_app else APP_NAME
+    app = create_application(dark=dark)
+    app.setOrganizationName(f"{APP_NAME} screenshots")  # window state kept apart from the real app's
+    try:
+        if demo:
+            url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='pao-shots-')) / 'demo.sqlite'}"
+            where = services.open_clinic_database(url, create=True)
+        else:
+            url = database or os.environ.get(DATABASE_ENV) or default_database_url()
+            where = services.open_clinic_database(url)
+        try:
+            actor = load_demo_caseload(DEMO_PATIENTS, seed=DEMO_SEED, today=on) if demo else READER
+            return _render(directory, actor, where, demo=demo or services.is_demo_database(), on=on)
+        finally:
+            services.close_clinic_database()
+    finally:
+        app.setOrganizationName(organisation)
+
+
+def main(argv: list[str] | None = None, *, demo_by_default: bool = False, prog: str = "pao-clinic screenshots") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description="Render each main screen to a PNG file at 1366x768.")
+    parser.add_argument("directory", nargs="?" if demo_by_default else None,
+                        default="docs/screenshots" if demo_by_default else None, help="where the PNG files go")
+    parser.add_argument("--demo", action="store_true", help="use a temporary demo caseload")
+    parser.add_argument("--database", help="the database to show (read only); default PAO_CLINIC_DATABASE")
+    parser.add_argument("--dark", action="store_true", help="the dark palette")
+    args = parser.parse_args(argv)
+    demo = args.demo or (demo_by_default and not args.database)
+    try:
+        written = render_screenshots(args.directory, demo=demo, database=args.database, dark=args.dark)
+    except PaoClinicError as exc:
+        print(f"pao-clinic screenshots: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"pao-clinic screenshots: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
         print(f"saved {path}")
+    return 0
+
+
+if __name__ == "__main__":  # python -m ui.screenshots [DIR]: a demo unless --database is given
+    sys.exit(main(demo_by_default=True, prog="python -m ui.screenshots"))
