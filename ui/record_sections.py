@@ -44,6 +44,7 @@ from pao_clinic.record.dates import written_date
 from pao_clinic.services.patient_view import AuditHistoryEntry, PatientView
 
 from .caseload_model import ALIGN_NUMBER, ALIGN_TEXT, ROW_ROLE, RowSortProxy, RowTableModel
+from .letters_view import LettersView
 from .patient_record import RecordSection
 
 NOTHING = "\u2014"
@@ -1133,9 +1134,12 @@ class EpdsSection(ListSection):
 
 
 class ReferralsSection(ListSection):
+    """Her referrals, and below them her letters (`LettersView`: drafts and issued letters)."""
+
     key = "referrals"
     title = "Referrals"
     status_change_requested = Signal(object)
+    letters_changed = Signal(int)   # her patient id: a letter was issued (its referral is now sent)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -1145,24 +1149,43 @@ class ReferralsSection(ListSection):
         self.move_on_button = _button(f"Move on{ELLIPSIS}", "moveReferralOn",
                                       "Record the next step of the selected referral (sent, acknowledged, booked, seen...)")
         self.move_on_button.clicked.connect(self._on_move_on_button_clicked)
+        self.write_letter_button = _button(f"Write letter{ELLIPSIS}", "writeLetter",
+                                           "Draft the selected referral's letter and preview it below")
+        self.write_letter_button.clicked.connect(self._on_write_letter_button_clicked)
         self.summary_label = _note("referralSummary")
         buttons = QHBoxLayout()
-        for button in (self.new_button, self.move_on_button, self.edit_button, self.error_button):
+        for button in (self.new_button, self.move_on_button, self.write_letter_button, self.edit_button,
+                       self.error_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        self.letters = LettersView(self)
+        self.letters.letters_changed.connect(self.letters_changed)
         self.letters_box = QGroupBox("Letters")
         self.letters_box.setObjectName("lettersBox")
-        self.letters_label = QLabel("Letters: draft and issued letters will show here")
-        self.letters_label.setObjectName("lettersPlaceholder")
-        self.letters_label.setWordWrap(True)
-        QVBoxLayout(self.letters_box).addWidget(self.letters_label)
+        letters_layout = QVBoxLayout(self.letters_box)
+        letters_layout.setContentsMargins(6, 6, 6, 6)
+        letters_layout.addWidget(self.letters)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(buttons)
+        top_layout.addWidget(self.referrals.view, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.letters_box)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([200, 560])   # the letters and their preview get the room
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 8)
         layout.addWidget(_heading(self.title))
         layout.addWidget(self.summary_label)
-        layout.addLayout(buttons)
-        layout.addWidget(self.referrals.view, 1)
-        layout.addWidget(self.letters_box)
+        layout.addWidget(self.splitter, 1)
+        self.update_buttons()
+
+    def set_actor(self, actor) -> None:
+        """Who the letters are drafted, issued and printed as (the signed-in user)."""
+        self.letters.set_actor(actor)
         self.update_buttons()
 
     def show_view(self, view: PatientView) -> None:
@@ -1176,16 +1199,26 @@ class ReferralsSection(ListSection):
         if overdue:
             text += f"; {overdue} overdue: chase {'it' if overdue == 1 else 'them'}"
         self.summary_label.setText(text + ".")
+        self.letters.show_view(view)
+        self.update_buttons()
 
     def update_buttons(self) -> None:
         super().update_buttons()
         chosen = self.selected_entry()
         self.move_on_button.setEnabled(chosen is not None and chosen.status in codes.OPEN_REFERRAL_STATUSES)
+        letters = getattr(self, "letters", None)
+        self.write_letter_button.setEnabled(
+            chosen is not None and letters is not None and letters.may_write_letters and chosen.status == "draft")
 
     def _on_move_on_button_clicked(self) -> None:
         chosen = self.selected_entry()
         if chosen is not None:
             self.status_change_requested.emit(chosen)
+
+    def _on_write_letter_button_clicked(self) -> None:
+        chosen = self.selected_entry()
+        if chosen is not None:
+            self.letters.write_letter_for(chosen)
 
 
 class AuditSection(RecordSection):
