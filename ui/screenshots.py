@@ -126,6 +126,7 @@ def _render(directory: Path, actor: Actor, where: str, *, demo: bool, on: date) 
         _settle()
         _save(window.grab().toImage(), directory / "caseload-worklist.png", written)
 
+        window.worklist_dock.hide()  # her record gets the laptop's full height (View > Today's worklist)
         record = window.open_record(her, "overview")
         _wait(lambda: record.view is not None)
         for key, name in (("overview", "patient-overview"), ("pregnancies", "pregnancies-feeding"),
