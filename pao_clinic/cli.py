@@ -39,7 +39,7 @@ from pao_clinic.storage.opening import (
 )
 from pao_clinic.errors import AuthenticationError, DecisionRefused, PaoClinicError, ValidationError
 
-from pao_clinic.environment import PASSWORD_ENV, USER_ENV, log_file
+from pao_clinic.environment import PASSWORD_ENV, USER_ENV, append_to_log, log_file
 from pao_clinic.services.demo_setup import DEMO_PASSWORD, DEMO_USERS
 
 log = logging.getLogger("pao_clinic")
@@ -655,15 +655,9 @@ def main(argv: Sequence[str] | None = None,
 
 
 def _log_traceback() -> Path:
-    path = log_file()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as f:
-            f.write(f"--- {datetime.now(timezone.utc).isoformat()} pao-clinic {' '.join(sys.argv[1:])}\n")
-            f.write(traceback.format_exc())
-    except OSError:
-        pass
-    return path
+    """The failure's traceback in the log (secrets masked, the owner's only); returns the log's path."""
+    return append_to_log(f"--- {datetime.now(timezone.utc).isoformat()} pao-clinic {' '.join(sys.argv[1:])}\n"
+                         + traceback.format_exc())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,7 +15,7 @@ from datetime import date
 
 from pao_clinic.errors import ValidationError
 from pao_clinic.storage.models import ClinicSetting, Patient, User
-from pao_clinic.storage.connection import database
+from pao_clinic.storage.connection import database, write_transaction
 from pao_clinic.services.clinic import DEMO_FLAG, is_demo_database
 from pao_clinic.services.clinic_details import set_letterhead, set_referral_address
 from pao_clinic.services.exchange_io import import_records
@@ -52,7 +52,7 @@ def load_demo_caseload(count: int, *, seed: int = 1, today: date | None = None) 
     """
     from pao_clinic.demo import demo_caseload
 
-    with database.atomic():
+    with write_transaction():
         if User.select().exists() or Patient.select().exists():
             refuse_unless_demo_database()  # a demo database is not empty either: say so plainly
             raise ValidationError("a demo caseload with demo users loads only into an empty database; "
@@ -93,6 +93,6 @@ def add_demo_patients(actor: Actor, count: int, *, seed: int = 1, today: date | 
 
     refuse_unless_demo_database()
     records = demo_caseload(count, seed=seed, today=today or date.today())
-    with database.atomic():
+    with write_transaction():
         refuse_unless_demo_database()  # still a demo inside the transaction that writes
         return import_records(actor, records)

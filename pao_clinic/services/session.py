@@ -24,6 +24,8 @@ from pao_clinic.record.codes import ROLES
 from pao_clinic.storage.connection import write_transaction
 from pao_clinic.errors import AuthenticationError, ConflictError, PermissionDenied, Problem, ValidationError
 from pao_clinic.storage.models import AuditEntry, User
+from pao_clinic.record.validation import user_account_problems
+from pao_clinic.services.changes import announce_change
 
 CLINICAL_ROLES = ("nurse", "consultant")
 PRESCRIBING_ROLES = ("consultant",)
@@ -94,6 +96,7 @@ class AuditTrail:
             before=None if before is None else json.dumps(plain_json(before), ensure_ascii=False, sort_keys=True),
             after=None if after is None else json.dumps(plain_json(after), ensure_ascii=False, sort_keys=True),
         )
+        announce_change(patient_id)  # others' windows refresh (PostgreSQL NOTIFY, sent on commit)
 
 
 @contextmanager
@@ -164,6 +167,7 @@ def add_user(actor: Actor | None, name: str, *, role: str, password: str,
     if not password or len(password) < 8:
         problems.append(Problem("password", "the password must have at least 8 characters"))
     display = (display_name or name).strip()
+    problems += [p for p in user_account_problems(name, display) if p.path == "display_name"]
     with write_transaction():
         bootstrapping = actor is None and User.select().count() == 0
         if bootstrapping:
