@@ -365,7 +365,7 @@ def test_referrals_in_words_with_the_overdue_task_marked(qtbot, view):
     ]
     assert {t.code for t in view.overview.tasks} >= {"REFERRAL-OVERDUE", "REFERRAL-UNSENT"}
     assert page.summary_label.text() == "3 open of 4; 1 overdue: chase it."
-    assert page.letters_label.text() == "Letters: draft and issued letters will show here"
+    assert page.letters_box.isVisibleTo(page)  # her letters under her referrals
 
 
 def test_an_overdue_mark_comes_from_her_tasks_of_the_day(qtbot, patients):

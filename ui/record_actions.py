@@ -63,6 +63,8 @@ class RecordActions(QObject):
         self.actor = actor
         self._pool = pool
         self.pages = install_section_pages(record)
+        self.pages["referrals"].set_actor(actor)
+        self.pages["referrals"].letters_changed.connect(self._on_form_saved)
         self.open_form: EntryForm | None = None   # the form last opened (tests look at it)
         for page in self.pages.values():
             for name, slot in (("add_requested", self.add_entry), ("edit_requested", self.edit_entry),

@@ -58,7 +58,7 @@ ELLIPSIS = "\u2026"
 AUDIT_ACTION_WORDS: dict[str, str] = {
     "import": "Imported", "register": "Registered", "add": "Added", "update": "Corrected",
     "status_change": "Moved on", "entered_in_error": "Marked entered in error",
-    "issue": "Issued", "reprint": "Reprinted", "read": "Read",
+    "issue": "Issued", "reprint": "Reprinted", "read": "Read", "printed": "Printed", "saved": "Saved as PDF",
 }
 RECORD_TYPE_WORDS: dict[str, str] = {
     "patient": "Her details", "contraception": "Contraception", "dental_review": "Dental review",

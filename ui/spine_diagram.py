@@ -23,8 +23,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from pao_clinic.timeline import Postpartum, postpartum_on
 from pao_clinic.gate import clinical_facts
-from pao_clinic.gate.facts import births_on, is_pregnant_on
+
 from pao_clinic.record import Fracture, PatientRecord, codes
 from pao_clinic.record.dates import written_date
 from pao_clinic.services.patient_view import PatientView
@@ -118,52 +119,9 @@ def grade_fill(grade: int | None) -> str:
 
 # --- weeks postpartum, from the gate's births ---------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Postpartum:
-    """When a fracture was found relative to her pregnancies."""
-
-    weeks: int | None              # whole weeks after the delivery; None when not after a birth
-    pregnancy: int | None          # the pregnancy's number
-    during_pregnancy: bool = False
-
-    @property
-    def words(self) -> str:
-        """`6 weeks postpartum (pregnancy 1)`, `During pregnancy 2`, `Not after a birth`."""
-        which = f" (pregnancy {self.pregnancy})" if self.pregnancy is not None else ""
-        if self.during_pregnancy:
-            return f"During pregnancy {self.pregnancy}" if self.pregnancy is not None else "During pregnancy"
-        if self.weeks is None:
-            return "Not after a birth"
-        return f"{self.weeks} week{'' if self.weeks == 1 else 's'} postpartum{which}"
-
-    @property
-    def short(self) -> str:
-        """For the table: `6 (pregnancy 1)`, `During pregnancy 2`, an em dash."""
-        if self.during_pregnancy or self.weeks is None:
-            return self.words if self.during_pregnancy else "\u2014"
-        which = f" (pregnancy {self.pregnancy})" if self.pregnancy is not None else ""
-        return f"{self.weeks}{which}"
-
-
 def postpartum_at(record: PatientRecord, fracture: Fracture) -> Postpartum:
-    """Weeks from the delivery the fracture belongs to (its linked pregnancy, else her latest
-    birth on or before the day, as the gate counts births) to the day it was identified."""
-    day = fracture.identified_on
-    linked = next((p for p in record.pregnancies if fracture.pregnancy and p.ref == fracture.pregnancy), None)
-    births = births_on(record, day)
-    if linked is not None:
-        if linked in births:
-            return Postpartum((day - linked.ended_on).days // 7, linked.number)
-        if linked.outcome == "ongoing" or (linked.ended_on is not None and linked.ended_on > day):
-            return Postpartum(None, linked.number, during_pregnancy=True)
-    if births:
-        birth = births[-1]
-        return Postpartum((day - birth.ended_on).days // 7, birth.number)
-    if is_pregnant_on(record, day):
-        ongoing = next((p for p in record.pregnancies
-                        if p.outcome == "ongoing" or (p.ended_on is not None and p.ended_on > day)), None)
-        return Postpartum(None, ongoing.number if ongoing else None, during_pregnancy=True)
-    return Postpartum(None, None)
+    """When the fracture was found relative to her pregnancies (the core's one computation)."""
+    return postpartum_on(record, fracture.identified_on, fracture.pregnancy)
 
 
 # --- the marks ---------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ from pao_clinic.services.clinic import clinic_settings
 from pao_clinic.services.records import add_clinical_entry
 from pao_clinic.services.session import CLINICAL_ROLES, Actor, clinical_write, require_role
 from pao_clinic.services.snapshots import load_patient_record
-from pao_clinic.storage.connection import database
+from pao_clinic.storage.connection import write_transaction
 from pao_clinic.storage.models import (
     AuditEntry, ClinicSetting, Patient, ReferralRow, ReferralStatusChange, StoredDocument, User,
 )
@@ -354,7 +354,7 @@ def prepare_letter(actor: Actor, patient_id: int, *, referral_id: int | None = N
     """
     require_role(actor, CLINICAL_ROLES, "Preparing a referral letter")
     today = today or _today()
-    with database.atomic():
+    with write_transaction():
         created = False
         if referral_id is not None:
             referral = _referral(load_patient_record(patient_id), referral_id)
