@@ -52,6 +52,7 @@ from .check_dialog import CheckMedicationDialog
 from .entry_forms import EntryForm, open_entry_form
 from .patient_record import SECTION_TITLES, PatientRecordWidget, section_for_task
 from .patient_tabs import PatientTabs
+from .live_refresh import LiveRefresh
 from .resources import resource_path
 from .settings_dialog import SettingsDialog
 from .workers import Worker, WorkerPool
@@ -396,6 +397,15 @@ class MainWindow(QMainWindow):
         self.day_timer.timeout.connect(self._on_day_timer_timeout)
         self.day_timer.start()
 
+        # someone else's save on a shared caseload shows here within seconds
+        self.live_refresh = LiveRefresh(parent=self)
+        self.live_refresh.changed.connect(self._on_live_refresh_changed)
+        self.live_refresh.failed.connect(self._on_live_refresh_failed)
+        try:
+            self.live_refresh.start()
+        except PaoClinicError as exc:
+            self.statusBar().showMessage(f"Changes saved by others will not show by themselves: {exc}")
+
     def title(self) -> str:
         if self.demo:
             return f"PAO Clinic \u2014 DEMO caseload (signed in as {self.actor.display_name})"
@@ -530,7 +540,18 @@ class MainWindow(QMainWindow):
         self.worklist_view.setWordWrap(True)
         self.worklist_view.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.worklist_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.worklist_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Rows grow to their wrapped text, but only the rows on screen are measured (ResizeToContents
+        # would measure every task on every resize and keystroke: seconds at a national caseload).
+        self.worklist_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self._row_fit_timer = QTimer(self)
+        self._row_fit_timer.setSingleShot(True)
+        self._row_fit_timer.setInterval(0)
+        self._row_fit_timer.timeout.connect(self._fit_visible_worklist_rows)
+        self.worklist_view.verticalScrollBar().valueChanged.connect(self._row_fit_timer.start)
+        self.worklist_view.horizontalHeader().sectionResized.connect(self._row_fit_timer.start)
+        for signal in (self.worklist_proxy.modelReset, self.worklist_proxy.layoutChanged,
+                       self.worklist_proxy.rowsInserted):
+            signal.connect(self._row_fit_timer.start)
         self.worklist_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the spec's order until asked
         header = self.worklist_view.horizontalHeader()
         header.setStretchLastSection(True)
@@ -650,6 +671,7 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("main_window/geometry", self.saveGeometry())
         settings.setValue("main_window/state", self.saveState())
+        self.live_refresh.stop()
         self.patient_tabs.shut_down()
         self._pool.shut_down()
         super().closeEvent(event)
@@ -731,6 +753,31 @@ class MainWindow(QMainWindow):
                 title_width = max((metrics.horizontalAdvance(line) for line in title.split("\n")), default=0)
                 content_width = view.sizeHintForColumn(column)
                 header.resizeSection(column, min(max(title_width + 24, content_width + 4), widest))
+
+    def _on_live_refresh_changed(self, patient_ids) -> None:
+        """Someone saved: the lists and open records read again; an open form says so and keeps its input."""
+        self.refresh()  # its answer reloads every open record too
+        now = datetime.now()
+        for record in self.patient_tabs.records():
+            actions = getattr(record, "record_actions", None)
+            form = actions.open_form if actions is not None else None
+            if record.patient_id in patient_ids and form is not None and form.isVisible():
+                form.note_changed_elsewhere(now)
+
+    def _on_live_refresh_failed(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10_000)
+
+    def _fit_visible_worklist_rows(self) -> None:
+        """Each task on screen as tall as its wrapped text (and a screenful beyond, for smooth scrolling)."""
+        view = self.worklist_view
+        rows = self.worklist_proxy.rowCount()
+        if not rows:
+            return
+        first = max(view.rowAt(0), 0)
+        last = view.rowAt(view.viewport().height() - 1)
+        last = rows - 1 if last < 0 else last
+        for row in range(first, min(rows, last + 1 + (last - first + 1))):
+            view.resizeRowToContents(row)
 
     def _fit_worklist_columns(self) -> None:
         """Narrow columns for priority, due and the task's words (wrapped); "What to do" stretches."""
