@@ -40,78 +40,28 @@ from pao_clinic.gate.facts import (
 )
 from pao_clinic.letters.templates import NOT_RECORDED, Block, LetterTemplate, load_template
 from pao_clinic.record import PatientRecord, Pregnancy, Referral, codes
+from pao_clinic.record.code_words import (  # the clinic's words for codes, one table each
+    BLOOD_TEST_WORDS as BLOOD_TEST_NAMES,
+    HISTORY_WORDS,
+    IMAGING_WORDS,
+    RISK_FACTOR_WORDS,
+    ROLE_WORDS,
+    SPECIALTY_WORDS as SPECIALTY_NAMES,
+)
 from pao_clinic.record.dates import age_on, written_date
 from pao_clinic.record.nhs_number import format_nhs_number
 from pao_clinic.timeline import postpartum_on
 
-SPECIALTY_NAMES: dict[str, str] = {
-    "gp": "General practice",
-    "osteoporosis_service": "Osteoporosis service",
-    "rheumatology": "Rheumatology",
-    "endocrinology": "Endocrinology",
-    "neurosurgery": "Neurosurgery",
-    "spinal_surgery": "Spinal surgery",
-    "nutrition": "Nutrition and dietetics",
-    "physiotherapy": "Physiotherapy",
-    "pain_management": "Pain management",
-    "occupational_therapy": "Occupational therapy",
-    "mental_health": "Perinatal mental health",
-    "pao_expert_service": "Pregnancy-associated osteoporosis expert service",
-}
 
 # Specialists asked about bone treatment: their letters carry the medication check.
 GATE_SPECIALTIES: frozenset[str] = frozenset(
     {"gp", "osteoporosis_service", "rheumatology", "endocrinology", "pao_expert_service"})
 
-BLOOD_TEST_NAMES: dict[str, str] = {
-    "adjusted_calcium": "Adjusted calcium",
-    "phosphate": "Phosphate",
-    "alkaline_phosphatase": "Alkaline phosphatase",
-    "pth": "Parathyroid hormone (PTH)",
-    "vitamin_d_25oh": "25-OH vitamin D",
-    "creatinine": "Creatinine",
-    "egfr": "eGFR",
-    "tsh": "TSH",
-    "coeliac_ttg": "Coeliac serology (tTG)",
-    "serum_protein_electrophoresis": "Serum protein electrophoresis",
-    "prolactin": "Prolactin",
-    "full_blood_count": "Haemoglobin (full blood count)",
-}
 
-RISK_FACTOR_WORDS: dict[str, str] = {
-    "previous_pao": "Pregnancy-associated osteoporosis in an earlier pregnancy",
-    "osteopenia_before_pregnancy": "Osteopenia known before pregnancy",
-    "osteoporosis_before_pregnancy": "Osteoporosis known before pregnancy",
-    "fracture_before_pregnancy": "Fracture before pregnancy",
-    "family_history_osteoporosis": "Family history of osteoporosis",
-    "genetic_bone_variant": "Genetic bone variant",
-    "hyperemesis": "Hyperemesis gravidarum",
-    "malabsorption": "Malabsorption",
-    "restrictive_diet": "Restrictive diet",
-    "eating_disorder": "Eating disorder",
-    "low_bmi": "Low body mass index",
-    "vitamin_d_deficiency": "Vitamin D deficiency",
-    "amenorrhoea": "Amenorrhoea",
-    "renal_stones_hypercalciuria": "Renal stones or hypercalciuria",
-    "progestogen_only_contraception": "Progestogen-only contraception",
-    "heparin": "Heparin treatment",
-    "thyroid_hormone": "Thyroid hormone treatment",
-    "corticosteroids": "Corticosteroid treatment",
-    "cancer_treatment": "Cancer treatment",
-}
-HISTORY_WORDS: dict[str, str] = {
-    "skeletal_radiotherapy": "Radiotherapy to the skeleton",
-    "bone_malignancy": "Malignancy involving bone",
-    "other_metabolic_bone_disease": "Another metabolic bone disease",
-    "postmenopausal": "Postmenopausal",
-    "sterilised": "Sterilised",
-}
 OUTCOME_WORDS = {"ongoing": "ongoing", "live_birth": "live birth", "stillbirth": "stillbirth",
                  "miscarriage": "miscarriage", "termination": "termination"}
-IMAGING_WORDS = {"mri": "MRI", "xray": "X-ray", "ct": "CT", "dexa_vfa": "DEXA VFA"}
 LACTATION_WORDS = {"breastfeeding": "breastfeeding", "not_applicable": "not breastfeeding (no recent birth)",
                    "not_breastfed": "did not breastfeed", "ceased": "no longer breastfeeding"}
-ROLE_WORDS = {"nurse": "Nurse", "consultant": "Consultant", "admin": "Administrator"}
 PLAN_WORDS = {"start": "start", "defer": "defer treatment", "conservative": "conservative care", "stop": "stop"}
 VERDICT_WORDS = {
     "allowed": "may be started: no rule of the medication check stops it",
