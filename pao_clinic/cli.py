@@ -327,11 +327,13 @@ def _cmd_user(args) -> int:
 
 def _cmd_import(args) -> int:
     from pao_clinic.exchange import read_document_text
-    from pao_clinic.services import import_records
+    from pao_clinic.services import import_records, never_issued_number_warnings
 
     actor = _sign_in(args)
     records = read_document_text(_read_input(args.file), today=date.today())
     ids = import_records(actor, records)
+    for warning in never_issued_number_warnings(records):  # imported, but a real caseload should check them
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"imported {len(ids)} patient{'s' if len(ids) != 1 else ''} from {args.file}", file=sys.stderr)
     return 0
 

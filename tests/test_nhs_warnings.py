@@ -9,7 +9,7 @@ from pao_clinic.record import PatientRecord
 
 
 def patient(nhs_number: str | None, n: int) -> PatientRecord:
-    return PatientRecord(ref=f"w{n}", family_name="Okafor", given_name=f"Amara{n}", date_of_birth=date(1992, 3, 14),
+    return PatientRecord(ref=f"w{n}", family_name="Okafor", given_name="Amara" + "abcdefgh"[n], date_of_birth=date(1992, 3, 14),
                          hospital_number=f"RX{n:04d}", nhs_number=nhs_number)
 
 
@@ -29,3 +29,26 @@ def test_a_demo_caseload_is_not_warned(clinic):
     assert services.never_issued_number_warnings(demo)  # a real caseload would be
     ClinicSetting.create(name=services.DEMO_FLAG, value="1")
     assert services.never_issued_number_warnings(demo) == []
+
+
+def test_importing_a_never_issued_number_into_a_real_caseload_warns_by_its_place(clinic, signed_in_env, tmp_path):
+    import json
+
+    from pao_clinic.exchange import document_from_records, document_to_text
+    from pao_clinic.storage.connection import close_database
+
+    from .test_cli import run
+
+    document = document_from_records([patient("4010232137", 1), patient("9990000018", 2)],
+                                     exported_at=__import__("datetime").datetime(2026, 3, 1, 9, 0,
+                                                                                 tzinfo=__import__("datetime").timezone.utc))
+    path = tmp_path / "two.json"
+    path.write_text(document_to_text(document), encoding="utf-8")
+    close_database()
+    signed_in_env("nina.nurse")
+    code, _out, err = run("--database", clinic.url, "import", str(path))
+    assert code == 0, err
+    order = [p["nhs_number"] for p in json.loads(path.read_text(encoding="utf-8"))["patients"]]
+    where = order.index("9990000018")
+    assert f"warning: patients[{where}].nhs_number: NHS number 999 000 0018 is never issued" in err
+    assert "401 023 2137" not in err and "imported 2 patients" in err
