@@ -457,9 +457,10 @@ def test_a_whole_number_written_with_a_decimal_point_is_accepted():
 
 
 @pytest.mark.parametrize("path, value", [
-    (f"{H}.pregnancies[1].due_date", "2027-08-01"),  # an ongoing pregnancy is due in the future
-    (f"{H}.pregnancies[0].due_date", "2026-12-01"),  # a pregnancy that ended early was due later
-    (f"{P}.decisions[0].review_on", "2027-01-01"),
+    # days after the fixed TODAY the document is read on
+    (f"{H}.pregnancies[1].due_date", (TODAY + timedelta(days=252)).isoformat()),  # an ongoing pregnancy, due ahead
+    (f"{H}.pregnancies[0].due_date", (TODAY + timedelta(days=9)).isoformat()),  # ended early, was due later
+    (f"{P}.decisions[0].review_on", (TODAY + timedelta(days=40)).isoformat()),
 ])
 def test_expected_dates_may_be_in_the_future(path, value):
     assert len(parse_document(changed(full_document(), path, value), today=TODAY)) == 2
@@ -467,9 +468,10 @@ def test_expected_dates_may_be_in_the_future(path, value):
 
 def test_a_planned_stop_may_be_in_the_future_while_feeding_goes_on():
     document = changed(full_document(), f"{P}.breastfeeding[0].stopped_on", DELETE)
-    document = changed(document, f"{P}.breastfeeding[0].planned_stop_on", "2027-02-01")
+    planned = TODAY + timedelta(days=71)
+    document = changed(document, f"{P}.breastfeeding[0].planned_stop_on", planned.isoformat())
     patients = parse_document(document, today=TODAY)
-    assert patients[1].breastfeeding[0].planned_stop_on == date(2027, 2, 1)
+    assert patients[1].breastfeeding[0].planned_stop_on == planned
 
 
 def test_dates_of_today_are_not_in_the_future():
