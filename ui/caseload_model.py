@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from pao_clinic.record.dates import written_date
 from pao_clinic.gate.facts import written_number
@@ -505,3 +505,22 @@ class CaseloadFilterProxy(RowSortProxy):
             return True
         key = source.search_key(source_row)
         return all(term in key for term in self._terms)
+
+
+def list_table_view(object_name: str, accessible: str = "") -> QTableView:
+    """A read-only list of entries: whole rows selected one at a time, sortable, no row numbers.
+
+    The one way a list's QTableView is made; each list adds what is its own (word wrap, stretch).
+    """
+    view = QTableView()
+    view.setObjectName(object_name)
+    if accessible:
+        view.setAccessibleName(accessible)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setSortingEnabled(True)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setHighlightSections(False)
+    return view

@@ -46,7 +46,7 @@ from pao_clinic.services.letters import summary_pdf
 from pao_clinic.services.patient_view import banner_name
 
 from .caseload_model import (
-    QUICK_FILTERS, ROW_ROLE, CaseloadFilterProxy, CaseloadTableModel, FlagBadgeDelegate, RowSortProxy,
+    QUICK_FILTERS, ROW_ROLE, CaseloadFilterProxy, CaseloadTableModel, FlagBadgeDelegate, RowSortProxy, list_table_view,
 )
 from .check_dialog import CheckMedicationDialog
 from .entry_forms import EntryForm, open_entry_form
@@ -326,16 +326,8 @@ def print_pdf(pdf: bytes, printer: QPrinter) -> int:
 
 
 def _table_view(object_name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(object_name)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setSortingEnabled(True)
+    view = list_table_view(object_name)
     view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setHighlightSections(False)
     view.horizontalHeader().setSectionsMovable(True)
     return view
 

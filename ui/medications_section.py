@@ -13,14 +13,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget,
 )
 
 from pao_clinic.record import Decision, Medication, codes
 from pao_clinic.record.dates import written_date
 from pao_clinic.services.patient_view import PLAN_WORDS, PatientView
 
-from .caseload_model import ALIGN_NUMBER, ALIGN_TEXT, NOTHING, ROW_ROLE, RowSortProxy, RowTableModel
+from .caseload_model import ALIGN_NUMBER, ALIGN_TEXT, NOTHING, ROW_ROLE, RowSortProxy, RowTableModel, list_table_view
 from .patient_record import RecordSection
 
 
@@ -149,18 +149,9 @@ class DecisionTableModel(RowTableModel):
 
 
 def _table(object_name: str, accessible: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(object_name)
-    view.setAccessibleName(accessible)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setSortingEnabled(True)
+    view = list_table_view(object_name, accessible)
     view.setWordWrap(False)
-    view.verticalHeader().hide()
     header = view.horizontalHeader()
-    header.setHighlightSections(False)
     header.setStretchLastSection(True)
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return view

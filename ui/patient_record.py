@@ -18,7 +18,7 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+    QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
     QListWidgetItem, QScrollArea, QStackedWidget, QTableView, QVBoxLayout, QWidget,
 )
 
@@ -29,7 +29,7 @@ from pao_clinic.gate.worklist import PRIORITIES
 from pao_clinic.record.dates import written_date
 from pao_clinic.services.patient_view import DrugGroupVerdict, PatientView, patient_view
 
-from .caseload_model import ALIGN_TEXT, ROW_ROLE, RowSortProxy, RowTableModel
+from .caseload_model import ALIGN_TEXT, ROW_ROLE, RowSortProxy, RowTableModel, list_table_view
 from .check_dialog import LEVEL_WORDS, VERDICT_WORDS, RuleTableModel
 from .patient_banner import PatientBannerWidget
 from .workers import Worker, WorkerPool
@@ -214,16 +214,7 @@ class PatientTaskTableModel(RowTableModel):
 
 
 def _table_view(object_name: str, accessible: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(object_name)
-    view.setAccessibleName(accessible)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setSortingEnabled(True)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setHighlightSections(False)
+    view = list_table_view(object_name, accessible)
     view.horizontalHeader().setStretchLastSection(True)
     view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return view
