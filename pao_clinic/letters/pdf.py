@@ -20,6 +20,7 @@ from contextlib import ExitStack
 from importlib import resources as _resources
 from io import BytesIO
 from pathlib import Path
+from typing import Callable
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -165,8 +166,9 @@ def _draw_watermark(canvas: Canvas) -> None:
     canvas.restoreState()
 
 
-def _numbered_canvas(content: LetterContent, draft: bool) -> type[Canvas]:
-    """A canvas that holds its pages until saving, then writes the header and "Page N of M"."""
+def page_numbered_canvas(decorate: Callable[[Canvas, int, int], None]) -> type[Canvas]:
+    """A canvas that holds its pages until saving, then has `decorate(canvas, page, pages)` draw
+    each page's header and footer, so every page can say "Page N of M"."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args, **kwargs):
@@ -181,27 +183,38 @@ def _numbered_canvas(content: LetterContent, draft: bool) -> type[Canvas]:
             total = len(self._held_pages)
             for number, state in enumerate(self._held_pages, start=1):
                 self.__dict__.update(state)
-                _draw_header(self, content, draft)
-                self._draw_footer(number, total)
+                decorate(self, number, total)
                 super().showPage()
             super().save()
 
-        def _draw_footer(self, number: int, total: int) -> None:
-            self.saveState()
-            self.setStrokeColor(RULE)
-            self.line(MARGIN, MARGIN + 1 * mm, MARGIN + FRAME_WIDTH, MARGIN + 1 * mm)
-            self.setFillColor(MUTED)
-            self.setFont(FONT, 7.5)
-            left = f"{content.letterhead.name} | referral {content.referral_ref} | {written_date(content.letter_date)}"
-            self.drawString(MARGIN, MARGIN - 3 * mm, _plain(left))
-            self.setFont(FONT_BOLD, 7.5)
-            self.drawRightString(MARGIN + FRAME_WIDTH, MARGIN - 3 * mm, f"Page {number} of {total}")
-            if draft:
-                self.setFillColor(URGENT)
-                self.drawRightString(MARGIN + FRAME_WIDTH - 22 * mm, MARGIN - 3 * mm, "DRAFT: not issued")
-            self.restoreState()
-
     return NumberedCanvas
+
+
+def _draw_footer(canvas: Canvas, content: LetterContent, draft: bool, number: int, total: int) -> None:
+    """The letter's footer: clinic, referral and date on the left, "Page N of M" on the right."""
+    canvas.saveState()
+    canvas.setStrokeColor(RULE)
+    canvas.line(MARGIN, MARGIN + 1 * mm, MARGIN + FRAME_WIDTH, MARGIN + 1 * mm)
+    canvas.setFillColor(MUTED)
+    canvas.setFont(FONT, 7.5)
+    left = f"{content.letterhead.name} | referral {content.referral_ref} | {written_date(content.letter_date)}"
+    canvas.drawString(MARGIN, MARGIN - 3 * mm, _plain(left))
+    canvas.setFont(FONT_BOLD, 7.5)
+    canvas.drawRightString(MARGIN + FRAME_WIDTH, MARGIN - 3 * mm, f"Page {number} of {total}")
+    if draft:
+        canvas.setFillColor(URGENT)
+        canvas.drawRightString(MARGIN + FRAME_WIDTH - 22 * mm, MARGIN - 3 * mm, "DRAFT: not issued")
+    canvas.restoreState()
+
+
+def _numbered_canvas(content: LetterContent, draft: bool) -> type[Canvas]:
+    """The letter's canvas: her identifiers in the header and the footer on every page."""
+
+    def decorate(canvas: Canvas, number: int, total: int) -> None:
+        _draw_header(canvas, content, draft)
+        _draw_footer(canvas, content, draft, number, total)
+
+    return page_numbered_canvas(decorate)
 
 
 # --- flowables ------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from pao_clinic.letters.content import (
     _risk_factor_lines, _safety_alerts, gp_recipient, patient_heading,
 )
 from pao_clinic.letters.pdf import (
+    page_numbered_canvas,
     ACCENT, BAND, FONT, FONT_BOLD, FRAME_WIDTH, HEADER_HEIGHT, INK, MARGIN, MUTED, PAGE_HEIGHT, RULE, URGENT,
     _Letter, _plain, _text, register_fonts,
 )
@@ -547,47 +548,31 @@ class _Summary(_Letter):
         return story
 
 
+def _decorate_page(canvas: Canvas, content: SummaryContent, number: int, total: int) -> None:
+    """Her identifiers in the band at the top; clinic, date and "Page N of M" at the foot."""
+    top = PAGE_HEIGHT - MARGIN + 4 * mm
+    canvas.saveState()
+    canvas.setFillColor(BAND)
+    canvas.setStrokeColor(RULE)
+    canvas.rect(MARGIN, top - HEADER_HEIGHT, FRAME_WIDTH, HEADER_HEIGHT, stroke=1, fill=1)
+    canvas.setFillColor(INK)
+    canvas.setFont(FONT_BOLD, 8.6)
+    canvas.drawString(MARGIN + 3 * mm, top - 5.8 * mm, _plain(content.identifier_line))
+    canvas.setStrokeColor(RULE)
+    canvas.line(MARGIN, MARGIN + 1 * mm, MARGIN + FRAME_WIDTH, MARGIN + 1 * mm)
+    canvas.setFillColor(MUTED)
+    canvas.setFont(FONT, 7.5)
+    left = (f"{content.clinic_name} | patient summary | {written_date(content.prepared_on)} | "
+            "confidential: for her care team")
+    canvas.drawString(MARGIN, MARGIN - 3 * mm, _plain(left))
+    canvas.setFont(FONT_BOLD, 7.5)
+    canvas.drawRightString(MARGIN + FRAME_WIDTH, MARGIN - 3 * mm, f"Page {number} of {total}")
+    canvas.restoreState()
+
+
 def _numbered_canvas(content: SummaryContent) -> type[Canvas]:
     """Holds its pages until saving, then writes her identifiers and "Page N of M" on each."""
-
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._held_pages: list[dict] = []
-
-        def showPage(self):
-            self._held_pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._held_pages)
-            for number, state in enumerate(self._held_pages, start=1):
-                self.__dict__.update(state)
-                self._decorate(number, total)
-                super().showPage()
-            super().save()
-
-        def _decorate(self, number: int, total: int) -> None:
-            top = PAGE_HEIGHT - MARGIN + 4 * mm
-            self.saveState()
-            self.setFillColor(BAND)
-            self.setStrokeColor(RULE)
-            self.rect(MARGIN, top - HEADER_HEIGHT, FRAME_WIDTH, HEADER_HEIGHT, stroke=1, fill=1)
-            self.setFillColor(INK)
-            self.setFont(FONT_BOLD, 8.6)
-            self.drawString(MARGIN + 3 * mm, top - 5.8 * mm, _plain(content.identifier_line))
-            self.setStrokeColor(RULE)
-            self.line(MARGIN, MARGIN + 1 * mm, MARGIN + FRAME_WIDTH, MARGIN + 1 * mm)
-            self.setFillColor(MUTED)
-            self.setFont(FONT, 7.5)
-            left = (f"{content.clinic_name} | patient summary | {written_date(content.prepared_on)} | "
-                    "confidential: for her care team")
-            self.drawString(MARGIN, MARGIN - 3 * mm, _plain(left))
-            self.setFont(FONT_BOLD, 7.5)
-            self.drawRightString(MARGIN + FRAME_WIDTH, MARGIN - 3 * mm, f"Page {number} of {total}")
-            self.restoreState()
-
-    return NumberedCanvas
+    return page_numbered_canvas(lambda canvas, number, total: _decorate_page(canvas, content, number, total))
 
 
 def render_summary_pdf(content: SummaryContent) -> bytes:
