@@ -19,7 +19,8 @@ from pao_clinic.storage.connection import database, write_transaction
 from pao_clinic.services.clinic import DEMO_FLAG, is_demo_database
 from pao_clinic.services.clinic_details import set_letterhead, set_referral_address
 from pao_clinic.services.exchange_io import import_records
-from pao_clinic.services.session import Actor, add_user, authenticate
+from pao_clinic.services.session import Actor
+from pao_clinic.services.users import add_user, authenticate
 
 DEMO_PASSWORD = "demo-password"
 DEMO_NURSE, DEMO_CONSULTANT = "demo.nurse", "demo.consultant"
