@@ -305,7 +305,7 @@ def test_settings_are_admin_only_audited_and_what_letters_print(cli_clinic, tmp_
     before = in_database(cli_clinic.url, fingerprint)
     for command in (letterhead, book):
         code, _, err = run("--database", cli_clinic.url, *command)
-        assert code == 2 and "only a admin may do this (you are signed in as nurse)" in err, err
+        assert code == 2 and "only an admin may do this (you are signed in as nurse)" in err, err
     assert in_database(cli_clinic.url, fingerprint) == before
 
     signed_in_env("ada.admin")

@@ -123,7 +123,7 @@ def test_a_nurse_reads_the_settings_but_cannot_save_and_the_services_refuse_her(
     assert all(edit.isReadOnly() for edit in dialog.letterhead_fields.values())
     assert dialog.threshold("results_window_days") == 90   # she sees the values in force
 
-    with pytest.raises(PermissionDenied, match="only a admin"):
+    with pytest.raises(PermissionDenied, match="only an admin"):
         set_gate_setting(clinic.nurse, "epds_high_score", 10)
     with pytest.raises(PermissionDenied):
         reset_gate_setting(clinic.consultant, "epds_high_score")

@@ -35,7 +35,7 @@ from pao_clinic.storage.connection import close_database
 from pao_clinic.storage.location import database_url_from
 from pao_clinic.errors import DecisionRefused, PaoClinicError, ValidationError
 from pao_clinic.environment import PASSWORD_ENV, USER_ENV, append_to_log
-from pao_clinic.cli import clinical, users
+from pao_clinic.cli import audit, backups, clinical, encryption, users
 from pao_clinic.cli.arguments import (  # noqa: F401  (the names tests and scripts use as cli.*)
     CommandParser, PathError, UsageError, date_argument, drug_argument, patient_label, specialty_argument,
 )
@@ -44,7 +44,7 @@ from pao_clinic.cli.clinical import LETTER_COMMANDS
 log = logging.getLogger("pao_clinic")
 
 #: The command groups, each adding its own subcommands (see the module docstring).
-COMMAND_GROUPS = (users, clinical)
+COMMAND_GROUPS = (users, clinical, audit, backups, encryption)
 
 
 def build_parser() -> argparse.ArgumentParser:

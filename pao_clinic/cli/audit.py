@@ -1,0 +1,7 @@
+"""`pao-clinic` commands: audit (being built; registers nothing yet)."""
+
+from __future__ import annotations
+
+
+def add_commands(sub, common) -> dict:
+    return {}

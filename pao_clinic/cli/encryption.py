@@ -1,0 +1,7 @@
+"""`pao-clinic` commands: encryption (being built; registers nothing yet)."""
+
+from __future__ import annotations
+
+
+def add_commands(sub, common) -> dict:
+    return {}
