@@ -10,80 +10,25 @@ so a verdict is never shown beside a question it does not answer.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QResizeEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox,
-    QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSpinBox, QTableView, QVBoxLayout, QWidget,
+    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel,
+    QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from pao_clinic import services
 from pao_clinic.record import codes
 from pao_clinic.errors import PaoClinicError, ValidationError
-from pao_clinic.gate import DexaHistory, GateResult, RuleFinding
-from pao_clinic.record.dates import written_date
+from pao_clinic.gate import DexaHistory, GateResult
 from pao_clinic.gate.facts import written_number
-from pao_clinic.gate.rules import LEVELS
+from pao_clinic.record.dates import written_date
 from pao_clinic.services import CaseloadRow
 
-from .caseload_model import ALIGN_TEXT, LACTATION_WORDS, RowSortProxy, RowTableModel
-
-VERDICT_WORDS = {
-    "blocked": "Blocked",
-    "needs_reason": "Needs a written reason",
-    "allowed": "Allowed",
-}
-VERDICT_EXPLANATIONS = {
-    "blocked": "Do not start: at least one rule below blocks this drug on this date.",
-    "needs_reason": "Starting needs a consultant's written reason against each warning below.",
-    "allowed": "No rule blocks or warns. Read the information below before starting.",
-}
-LEVEL_WORDS = {"block": "Block", "warn": "Warn", "info": "Info"}
-LEVEL_COLOURS = {"block": QColor("#8c1d18"), "warn": QColor("#7a4a00"), "info": QColor("#37474f")}
-
-
-class RuleTableModel(RowTableModel):
-    """The rules that fired, as the gate orders them (block, warn, info)."""
-
-    COL_LEVEL, COL_ID, COL_MESSAGE = range(3)
-    HEADERS = ("Level", "Rule", "Why")
-    ALIGNMENTS = (ALIGN_TEXT | Qt.AlignmentFlag.AlignTop,) * 3
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._bold = QFont()
-        self._bold.setBold(True)
-
-    def display(self, item: RuleFinding, column: int) -> str:
-        if column == self.COL_LEVEL:
-            return LEVEL_WORDS.get(item.level, item.level)
-        if column == self.COL_ID:
-            return item.id
-        if column == self.COL_MESSAGE:
-            return item.message
-        return ""
-
-    def sort_value(self, row: int, column: int) -> Any:
-        item = self._rows[row]
-        if column == self.COL_LEVEL:
-            return (LEVELS.index(item.level) if item.level in LEVELS else len(LEVELS), row)
-        if column == self.COL_ID:
-            return item.id
-        if column == self.COL_MESSAGE:
-            return item.message
-        return None
-
-    def extra(self, item: RuleFinding, column: int, role: Qt.ItemDataRole) -> Any:
-        if column in (self.COL_LEVEL, self.COL_ID):
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(LEVEL_COLOURS.get(item.level, LEVEL_COLOURS["info"]))
-            if role == Qt.ItemDataRole.FontRole and item.level == "block":
-                return self._bold
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_MESSAGE:
-            return item.message
-        return None
+from .caseload_model import LACTATION_WORDS
+from .verdict_panel import (  # noqa: F401 - the verdict's words and the rule table are read from here too
+    LEVEL_COLOURS, LEVEL_WORDS, VERDICT_EXPLANATIONS, VERDICT_WORDS, RuleTableModel, VerdictPanel,
+)
 
 
 def _qdate(d: date) -> QDate:
@@ -168,32 +113,13 @@ class CheckMedicationDialog(QDialog):
         self.error_label.setObjectName("errorText")
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.verdict_label = QLabel()
-        self.verdict_label.setObjectName("verdict")
-        self.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.explanation_label = QLabel()
-        self.explanation_label.setObjectName("verdictExplanation")
-        self.explanation_label.setWordWrap(True)
-        self.review_label = QLabel()
-        self.review_label.setObjectName("reviewOn")
-
-        self.rule_model = RuleTableModel(self)
-        self.rule_proxy = RowSortProxy(self)
-        self.rule_proxy.setSourceModel(self.rule_model)
-        self.rule_view = QTableView()
-        self.rule_view.setObjectName("ruleTable")
-        self.rule_view.setModel(self.rule_proxy)
-        self.rule_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.rule_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.rule_view.setWordWrap(True)
-        self.rule_view.setAlternatingRowColors(True)
-        self.rule_view.verticalHeader().hide()
-        self.rule_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header = self.rule_view.horizontalHeader()
-        header.setSectionResizeMode(RuleTableModel.COL_LEVEL, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(RuleTableModel.COL_ID, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(RuleTableModel.COL_MESSAGE, QHeaderView.ResizeMode.Stretch)
-        header.setHighlightSections(False)
+        self.verdict_panel = VerdictPanel(least_rules_height=80, most_rules_height=420)
+        # the panel's parts, by the names the dialog has always had
+        self.verdict_label = self.verdict_panel.verdict_label
+        self.explanation_label = self.verdict_panel.explanation_label
+        self.review_label = self.verdict_panel.review_label
+        panel = self.verdict_panel
+        self.rule_model, self.rule_proxy, self.rule_view = panel.rule_model, panel.rule_proxy, panel.rule_view
 
         self.fact_values: dict[str, QLabel] = {}
         facts_box = QGroupBox("Facts the gate used")
@@ -215,17 +141,7 @@ class CheckMedicationDialog(QDialog):
         self.answer = QWidget()
         answer_layout = QVBoxLayout(self.answer)
         answer_layout.setContentsMargins(0, 0, 0, 0)
-        verdict_row = QHBoxLayout()
-        verdict_row.addWidget(self.verdict_label, 0)
-        verdict_text = QVBoxLayout()
-        verdict_text.addWidget(self.explanation_label)
-        verdict_text.addWidget(self.review_label)
-        verdict_row.addLayout(verdict_text, 1)
-        answer_layout.addLayout(verdict_row)
-        rules_title = QLabel("Rules that fired")
-        rules_title.setObjectName("sectionTitle")
-        answer_layout.addWidget(rules_title)
-        answer_layout.addWidget(self.rule_view)
+        answer_layout.addWidget(self.verdict_panel)
         answer_layout.addWidget(facts_box)
         answer_layout.addWidget(dexa_box)
 
@@ -318,7 +234,7 @@ class CheckMedicationDialog(QDialog):
         self.result = None
         self.error_label.hide()
         self.answer.hide()
-        self.rule_model.set_rows([])
+        self.verdict_panel.clear()
 
     def _show_error(self, text: str) -> None:
         self._show_nothing()
@@ -329,19 +245,7 @@ class CheckMedicationDialog(QDialog):
     def _show_result(self, result: GateResult, reading: DexaHistory) -> None:
         self.result = result
         self.error_label.hide()
-        self.verdict_label.setText(VERDICT_WORDS[result.verdict])
-        self.verdict_label.setProperty("verdict", result.verdict)
-        self.verdict_label.style().unpolish(self.verdict_label)
-        self.verdict_label.style().polish(self.verdict_label)
-        self.explanation_label.setText(
-            f"{codes.DRUG_NAMES[result.drug]} on {written_date(result.on)}. {VERDICT_EXPLANATIONS[result.verdict]}")
-        if result.review_on:
-            self.review_label.setText(f"Review on {written_date(result.review_on)}")
-            self.review_label.show()
-        else:
-            self.review_label.hide()
-        self.rule_model.set_rows(result.rules)
-        self._fit_rule_view()
+        self.verdict_panel.show_result(result, "Review on")
         facts = result.facts
         shown = {
             "pregnant": "Yes" if facts.pregnant else "No",
@@ -357,19 +261,6 @@ class CheckMedicationDialog(QDialog):
         self.dexa_label.setText(dexa_words(reading))
         self.answer.show()
         self.checked.emit(result)
-
-    def _fit_rule_view(self) -> None:
-        """As tall as its rows (they wrap, so this follows the width), within the screen's reason."""
-        view = self.rule_view
-        view.resizeRowsToContents()
-        rows = sum(view.rowHeight(r) for r in range(self.rule_proxy.rowCount()))
-        height = view.horizontalHeader().sizeHint().height() + rows + 2 * view.frameWidth() + 2
-        view.setFixedHeight(min(max(height, 80), 420))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if self.result is not None:
-            self._fit_rule_view()
 
     def verdict_text(self) -> str:
         return self.verdict_label.text() if self.result is not None else ""

@@ -21,10 +21,9 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QFormLayout, QFrame, QHBoxLayout,
-    QHeaderView, QLabel, QPlainTextEdit, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDateEdit, QDialog, QFormLayout, QFrame, QHBoxLayout,
+    QLabel, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from pao_clinic import services
@@ -36,8 +35,8 @@ from pao_clinic.record.nhs_number import format_nhs_number
 from pao_clinic.services import Actor
 from pao_clinic.services.patient_view import banner_name
 
-from .caseload_model import RowSortProxy
-from .check_dialog import VERDICT_EXPLANATIONS, VERDICT_WORDS, RuleTableModel
+from .status_colours import BLOCKED, CAUTION
+from .verdict_panel import VerdictPanel
 
 #: The decision plans (codes.DECISION_PLANS) as the consultant reads them in the dialog.
 PLAN_CHOICES: dict[str, str] = {
@@ -170,48 +169,14 @@ class DecisionDialog(QDialog):
         # -- the gate's answer ----------------------------------------------------------
         self.gate_error_label = _field_error()
         self.gate_error_label.setObjectName("gateError")
-        self.verdict_label = QLabel()
-        self.verdict_label.setObjectName("verdict")
-        self.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.explanation_label = QLabel()
-        self.explanation_label.setObjectName("verdictExplanation")
-        self.explanation_label.setWordWrap(True)
-        self.gate_review_label = QLabel()
-        self.gate_review_label.setObjectName("reviewOn")
-
-        self.rule_model = RuleTableModel(self)
-        self.rule_proxy = RowSortProxy(self)
-        self.rule_proxy.setSourceModel(self.rule_model)
-        self.rule_view = QTableView()
-        self.rule_view.setObjectName("ruleTable")
-        self.rule_view.setAccessibleName("Rules that fired")
-        self.rule_view.setModel(self.rule_proxy)
-        self.rule_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.rule_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.rule_view.setWordWrap(True)
-        self.rule_view.setAlternatingRowColors(True)
-        self.rule_view.verticalHeader().hide()
-        self.rule_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header = self.rule_view.horizontalHeader()
-        header.setSectionResizeMode(RuleTableModel.COL_LEVEL, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(RuleTableModel.COL_ID, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(RuleTableModel.COL_MESSAGE, QHeaderView.ResizeMode.Stretch)
-        header.setHighlightSections(False)
-
-        self.answer = QWidget()
-        answer_layout = QVBoxLayout(self.answer)
-        answer_layout.setContentsMargins(0, 0, 0, 0)
-        verdict_row = QHBoxLayout()
-        verdict_row.addWidget(self.verdict_label, 0)
-        verdict_text = QVBoxLayout()
-        verdict_text.addWidget(self.explanation_label)
-        verdict_text.addWidget(self.gate_review_label)
-        verdict_row.addLayout(verdict_text, 1)
-        answer_layout.addLayout(verdict_row)
-        rules_title = QLabel("Rules that fired")
-        rules_title.setObjectName("sectionTitle")
-        answer_layout.addWidget(rules_title)
-        answer_layout.addWidget(self.rule_view)
+        self.verdict_panel = VerdictPanel(least_rules_height=60, most_rules_height=300)
+        self.answer = self.verdict_panel
+        # the panel's parts, by the names the dialog has always had
+        self.verdict_label = self.verdict_panel.verdict_label
+        self.explanation_label = self.verdict_panel.explanation_label
+        self.gate_review_label = self.verdict_panel.review_label
+        panel = self.verdict_panel
+        self.rule_model, self.rule_proxy, self.rule_view = panel.rule_model, panel.rule_proxy, panel.rule_view
 
         # -- the written reason -----------------------------------------------------------
         self.reason_title = QLabel("Written &reason")
@@ -418,7 +383,7 @@ class DecisionDialog(QDialog):
 
     def _show_gate_error(self, text: str) -> None:
         self.result = None
-        self.rule_model.set_rows([])
+        self.verdict_panel.clear()
         self.answer.hide()
         self.gate_error_label.setText(text)
         self.gate_error_label.show()
@@ -428,17 +393,7 @@ class DecisionDialog(QDialog):
     def _show_result(self, result: GateResult) -> None:
         self.result = result
         self.gate_error_label.hide()
-        self.verdict_label.setText(VERDICT_WORDS[result.verdict])
-        self.verdict_label.setProperty("verdict", result.verdict)
-        self.verdict_label.style().unpolish(self.verdict_label)
-        self.verdict_label.style().polish(self.verdict_label)
-        self.explanation_label.setText(
-            f"{codes.DRUG_NAMES[result.drug]} on {written_date(result.on)}. {VERDICT_EXPLANATIONS[result.verdict]}")
-        if result.review_on:
-            self.gate_review_label.setText(f"The gate suggests a review on {written_date(result.review_on)}")
-            self.gate_review_label.show()
-        else:
-            self.gate_review_label.hide()
+        self.verdict_panel.show_result(result, "The gate suggests a review on")
         if self._review_from_gate:
             self._setting_review = True
             try:
@@ -447,23 +402,10 @@ class DecisionDialog(QDialog):
                     self.review_edit.setDate(_qdate(result.review_on))
             finally:
                 self._setting_review = False
-        self.rule_model.set_rows(result.rules)
         self.answer.show()
-        self._fit_rule_view()
+        self.verdict_panel.fit_rules()
         self._update_record_state()
         self.checked.emit(result)
-
-    def _fit_rule_view(self) -> None:
-        view = self.rule_view
-        view.resizeRowsToContents()
-        rows = sum(view.rowHeight(r) for r in range(self.rule_proxy.rowCount()))
-        height = view.horizontalHeader().sizeHint().height() + rows + 2 * view.frameWidth() + 2
-        view.setFixedHeight(min(max(height, 60), 300))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if self.result is not None:
-            self._fit_rule_view()
 
     # -- may it be recorded? ------------------------------------------------------------------
     def blocked_reason(self) -> str:
@@ -486,7 +428,7 @@ class DecisionDialog(QDialog):
             self.reason_requirement.setText(
                 f"Required: the gate raises soft stops ({ids}). Say why starting is right for her despite "
                 f"each warning above; the reason is kept with the decision.")
-            self.reason_requirement.setStyleSheet("color: #6b4500; font-weight: bold;")
+            self.reason_requirement.setStyleSheet(f"color: {CAUTION.css()}; font-weight: bold;")
             self.reason_edit.setStyleSheet("QPlainTextEdit { border: 2px solid #c28e00; }")
         else:
             self.reason_title.setText("Written &reason")
@@ -498,7 +440,7 @@ class DecisionDialog(QDialog):
         why_not = self.blocked_reason()
         self.record_button.setEnabled(not why_not)
         self.record_status.setText(why_not)
-        self.record_status.setStyleSheet("color: #8c1d18; font-weight: bold;" if why_not else "")
+        self.record_status.setStyleSheet(f"color: {BLOCKED.css()}; font-weight: bold;" if why_not else "")
         self.record_button.setToolTip(why_not or "Save this decision in her record")
 
     # -- recording ------------------------------------------------------------------------------
@@ -531,7 +473,7 @@ class DecisionDialog(QDialog):
 
     def _show_status_error(self, text: str) -> None:
         self.record_status.setText(text)
-        self.record_status.setStyleSheet("color: #8c1d18; font-weight: bold;")
+        self.record_status.setStyleSheet(f"color: {BLOCKED.css()}; font-weight: bold;")
         self.record_status.show()
 
     def _on_record_button_clicked(self) -> None:

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget,
 )
@@ -29,11 +29,12 @@ from pao_clinic.record.dates import written_date
 from pao_clinic.services.patient_view import PatientView
 
 from .caseload_model import ALIGN_NUMBER, ALIGN_TEXT, NOTHING, ROW_ROLE, RowSortProxy, RowTableModel
+from .status_colours import BLOCKED, CAUTION
 from .dexa_chart import NO_DEXA, ChartPoint, DexaChart, change_words, signed, site_words, weeks_postpartum
 from .patient_record import RecordSection
 
-LOW_TEXT = QColor("#8c1d18")    # below the expected range (always with the words)
-BEYOND_TEXT = QColor("#6b4500")  # a change beyond the LSC (always with the words)
+LOW_TEXT = BLOCKED     # below the expected range (always with the words)
+BEYOND_TEXT = CAUTION  # a change beyond the LSC (always with the words)
 
 #: The gate's classification, short under the column "For her age" (the whole words in the tooltip).
 READING_WORDS = {BELOW_EXPECTED_RANGE: "Below expected range", WITHIN_EXPECTED_RANGE: "Within expected range"}
@@ -98,7 +99,7 @@ def interpretation_html(view: PatientView) -> str:
     """`interpretation_text` for the label: the headline bold (dark red with the words when below range)."""
     head, *lines = interpretation_text(view).split("\n")
     below = view.dexa_reading.classification == BELOW_EXPECTED_RANGE
-    colour = f" style=\"color: {LOW_TEXT.name()}\"" if below else ""
+    colour = f" style=\"color: {LOW_TEXT.css()}\"" if below else ""
     return f"<b{colour}>{html.escape(head)}</b>" + "".join(f"<br>{html.escape(line)}" for line in lines)
 
 
@@ -174,12 +175,12 @@ class DexaTableModel(RowTableModel):
         below = r.classification == BELOW_EXPECTED_RANGE
         if column in (self.COL_Z, self.COL_READING) and below:
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(LOW_TEXT)
+                return QBrush(LOW_TEXT.on())
             if role == Qt.ItemDataRole.FontRole:
                 return self._bold
         if column == self.COL_CHANGE and r.significant_change:
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(BEYOND_TEXT)
+                return QBrush(BEYOND_TEXT.on())
             if role == Qt.ItemDataRole.FontRole:
                 return self._bold
         return None

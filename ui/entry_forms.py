@@ -37,6 +37,7 @@ from pao_clinic.record import (
 )
 from pao_clinic.record import code_words as words
 from pao_clinic.record.dates import written_date
+from pao_clinic.record.nhs_number import never_issued_warning
 from pao_clinic.record.validation import patient_record_problems
 from pao_clinic.services.records import new_entry_problems
 from pao_clinic.services.referrals import change_referral_status, next_statuses
@@ -44,9 +45,13 @@ from pao_clinic.services.referrals import change_referral_status, next_statuses
 from .caseload_model import ALIGN_TEXT, RowTableModel
 from .date_field import DateField
 from .live_refresh import changed_elsewhere_notice
+from .status_colours import BLOCKED, CAUTION, HINT
 
-PROBLEM_COLOUR = "#8c1d18"
+PROBLEM_COLOUR = BLOCKED   # a field's problem: a shade for the light and the dark palette
 PROBLEM_LEAD = "\u26a0 Problem: "
+WARNING_LEAD = "\u26a0 Check: "
+#: Fields whose value may be valid and still worth a warning (saving is not stopped): the NHS number.
+WARNED_FIELDS = ("nhs_number",)
 NOT_RECORDED = "Not recorded"
 CHOOSE = "\u2014 choose \u2014"
 NEW_REF = "new"  # stands for the ref the services will give a new entry, while validating
@@ -393,7 +398,17 @@ def _problem_label() -> QLabel:
     label = QLabel()
     label.setObjectName("fieldProblem")
     label.setWordWrap(True)
-    label.setStyleSheet(f"color: {PROBLEM_COLOUR}; font-weight: bold;")
+    label.setStyleSheet(f"color: {PROBLEM_COLOUR.css()}; font-weight: bold;")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+def _warning_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("fieldWarning")
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {CAUTION.css()}; font-weight: bold;")
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.hide()
     return label
@@ -445,6 +460,10 @@ class EntryForm(QDialog):
         self.touched: set[str] = set()
         self.general_problems: list[str] = []
         self.may_save = actor.role in spec.roles
+        # a real caseload warns of NHS numbers never issued to real people (a demo is made of them)
+        self.warns_never_issued = spec.key == "patient" and not _is_demo_caseload()
+        self.warnings: dict[str, str] = {}
+        self.warning_labels: dict[str, QLabel] = {}
         self.setObjectName("entryForm")
         self.setWindowTitle(self._title())
         self.setModal(True)
@@ -488,12 +507,18 @@ class EntryForm(QDialog):
             if spec_field.hint:
                 hint = QLabel(spec_field.hint)
                 hint.setObjectName("fieldHint")
-                hint.setStyleSheet("color: #45545b;")
+                hint.setStyleSheet(f"color: {HINT.css()};")
                 row += 1
                 grid.addWidget(hint, row, 1)
             row += 1
             grid.addWidget(made.problem, row, 1)
             row += 1
+            if spec_field.name in WARNED_FIELDS:
+                warning = _warning_label()
+                warning.setObjectName(f"warning_{spec_field.name}")
+                self.warning_labels[spec_field.name] = warning
+                grid.addWidget(warning, row, 1)
+                row += 1
         grid.setRowStretch(row, 1)
         self.scroll = QScrollArea()
         self.scroll.setObjectName("entryFormScroll")
@@ -852,6 +877,7 @@ class EntryForm(QDialog):
         # "required" is said at a field once it has been visited or a save was tried, not on a new form
         shown = {k: v for k, v in problems.items() if k not in missing or k in self.touched}
         self._show(shown, general)
+        self._show_warnings(values, problems)
         self.problems = problems
         self.save_button.setEnabled(self.may_save and not problems and not general)
         if "unit" in self.inputs:
@@ -872,6 +898,33 @@ class EntryForm(QDialog):
         self.save_button.setToolTip("" if self.save_button.isEnabled() else
                                     (self.role_label.text() if not self.may_save else
                                      "Save is possible once every problem shown is put right"))
+
+    def _show_warnings(self, values: dict[str, Any], problems: dict[str, str]) -> None:
+        """Warnings at their fields: said, never in the way of Save (a valid NHS number never issued)."""
+        warnings = {}
+        number = values.get("nhs_number")
+        if self.warns_never_issued and number and "nhs_number" not in problems:
+            warning = never_issued_warning(number)
+            if warning:
+                warnings["nhs_number"] = warning
+        self.warnings = warnings
+        for name, label in self.warning_labels.items():
+            message = warnings.get(name)
+            if message:
+                label.setText(WARNING_LEAD + message)
+                label.show()
+            else:
+                label.clear()
+                label.hide()
+            made = self.inputs[name]
+            if name not in problems:
+                for widget in made.focus or [made.widget]:
+                    widget.setAccessibleDescription(WARNING_LEAD + message if message else "")
+
+    def warning_at(self, name: str) -> str:
+        """The warning shown under a field ("" when none)."""
+        label = self.warning_labels.get(name)
+        return label.text() if label is not None else ""
 
     def problem_at(self, name: str) -> str:
         """The message shown under a field ("" when none)."""
@@ -1039,6 +1092,14 @@ class EntryForm(QDialog):
         self.saved_value = saved
         self.saved.emit(saved)
         return saved
+
+
+def _is_demo_caseload() -> bool:
+    """Whether the open database is a demo caseload (when it cannot be read, it is taken as real: warn)."""
+    try:
+        return services.is_demo_database()
+    except PaoClinicError:
+        return False
 
 
 class _Relay(QObject):

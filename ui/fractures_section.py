@@ -133,7 +133,7 @@ class FracturesSection(RecordSection):
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.detail_label.setMinimumHeight(self.fontMetrics().height() * 4)
-        self.detail_label.setStyleSheet("QLabel#spineLevelDetail { background: #ffffff; border: 1px solid #d5dde0;"
+        self.detail_label.setStyleSheet("QLabel#spineLevelDetail { background: palette(base); color: palette(text); border: 1px solid palette(midlight);"
                                         " border-radius: 4px; padding: 6px; }")
 
         self.model = FractureTableModel(self)

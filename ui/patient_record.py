@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
     QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
     QListWidgetItem, QScrollArea, QStackedWidget, QTableView, QVBoxLayout, QWidget,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from pao_clinic.errors import PaoClinicError
 from pao_clinic.gate import WorklistTask
 from pao_clinic.gate.rules import LEVELS, VERDICTS
+from pao_clinic.gate.task_words import task_words
 from pao_clinic.gate.worklist import PRIORITIES
 from pao_clinic.record.dates import written_date
 from pao_clinic.services.patient_view import DrugGroupVerdict, PatientView, patient_view
@@ -32,8 +33,9 @@ from pao_clinic.services.patient_view import DrugGroupVerdict, PatientView, pati
 from .caseload_model import ALIGN_TEXT, ROW_ROLE, RowSortProxy, RowTableModel, list_table_view
 from .check_dialog import LEVEL_WORDS, VERDICT_WORDS, RuleTableModel
 from .patient_banner import PatientBannerWidget
+from .status_colours import ALLOWED, BLOCKED, CAUTION
 from .workers import Worker, WorkerPool
-from .worklist_model import HIGH_TEXT, PRIORITY_WORDS, URGENT_TEXT
+from .worklist_model import PRIORITY_WORDS
 
 #: The sections of a record, in the order the list shows them: (key, title, what it will hold).
 SECTIONS: tuple[tuple[str, str, str], ...] = (
@@ -80,7 +82,8 @@ _SECTION_COUNTS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "referrals": (("referrals", "referral", "referrals"),),
 }
 
-VERDICT_COLOURS = {"blocked": QColor("#8c1d18"), "needs_reason": QColor("#6b4500"), "allowed": QColor("#1b5e20")}
+#: The verdict words' colour (with the words, never instead): a shade for the light and the dark palette.
+VERDICT_COLOURS = {"blocked": BLOCKED, "needs_reason": CAUTION, "allowed": ALLOWED}
 
 
 def section_for_task(code: str) -> str:
@@ -137,7 +140,8 @@ class DrugVerdictTableModel(RowTableModel):
     def extra(self, item: DrugGroupVerdict, column: int, role: Qt.ItemDataRole) -> Any:
         if column == self.COL_VERDICT:
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(VERDICT_COLOURS.get(item.verdict, QColor("#1f2a30")))
+                colour = VERDICT_COLOURS.get(item.verdict)
+                return QBrush(colour.on()) if colour is not None else None
             if role == Qt.ItemDataRole.FontRole:
                 return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -185,7 +189,7 @@ class PatientTaskTableModel(RowTableModel):
         if column == self.COL_MESSAGE:
             return item.message
         if column == self.COL_CODE:
-            return item.code
+            return task_words(item.code)
         return ""
 
     def sort_value(self, row: int, column: int) -> Any:
@@ -197,17 +201,19 @@ class PatientTaskTableModel(RowTableModel):
         if column == self.COL_MESSAGE:
             return item.message
         if column == self.COL_CODE:
-            return item.code
+            return task_words(item.code)
         return None
 
     def extra(self, item: WorklistTask, column: int, role: Qt.ItemDataRole) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_MESSAGE:
             return item.message
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_CODE:
+            return f"{task_words(item.code)} ({item.code})"
         if role == Qt.ItemDataRole.ForegroundRole and column == self.COL_PRIORITY:
             if item.priority == "urgent":
-                return QBrush(URGENT_TEXT)
+                return QBrush(BLOCKED.on())
             if item.priority == "high":
-                return QBrush(HIGH_TEXT)
+                return QBrush(CAUTION.on())
         if role == Qt.ItemDataRole.FontRole and item.priority == "urgent":
             return self._bold
         return None

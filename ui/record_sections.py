@@ -23,9 +23,9 @@ from datetime import date, datetime, timezone
 from typing import Any, Sequence
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit,
+    QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit,
     QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
@@ -44,6 +44,7 @@ from pao_clinic.record.dates import written_date
 from pao_clinic.services.patient_view import AuditHistoryEntry, PatientView
 
 from .caseload_model import ALIGN_NUMBER, ALIGN_TEXT, ROW_ROLE, RowSortProxy, RowTableModel
+from .status_colours import BLOCKED, CAUTION
 from .letters_view import LettersView
 from .patient_record import RecordSection
 
@@ -76,8 +77,8 @@ def words_for(table: dict[str, str], code: str | None) -> str:
 
 # --- marks: a word always, colour only repeats it -------------------------------------------
 
-ATTENTION_TEXT = QColor("#7a4a00")   # dark amber: ask or check
-ALARM_TEXT = QColor("#8c1d18")       # dark red: act today
+ATTENTION_TEXT = CAUTION   # amber: ask or check (a shade for the light and the dark palette)
+ALARM_TEXT = BLOCKED       # red: act today
 
 
 def _bold_font() -> QFont:
@@ -235,7 +236,7 @@ class FeedingTableModel(RowTableModel):
     def extra(self, item: Feeding, column: int, role: Qt.ItemDataRole) -> Any:
         if column == self.COL_STATUS and feeding_status(item, self.on) == FEEDING_PASSED:
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(ATTENTION_TEXT)
+                return QBrush(ATTENTION_TEXT.on())
             if role == Qt.ItemDataRole.FontRole:
                 return self._bold
             if role == Qt.ItemDataRole.ToolTipRole:
@@ -392,12 +393,12 @@ class BloodTableModel(RowTableModel):
     def extra(self, item: BloodResult, column: int, role: Qt.ItemDataRole) -> Any:
         if column == self.COL_FLAG and self.display(item, column):
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(ALARM_TEXT)
+                return QBrush(ALARM_TEXT.on())
             if role == Qt.ItemDataRole.FontRole:
                 return self._bold
         if column == self.COL_WINDOW and is_older_than_window(item.taken_on, self.on, self.settings):
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(ATTENTION_TEXT)
+                return QBrush(ATTENTION_TEXT.on())
             if role == Qt.ItemDataRole.ToolTipRole:
                 return (f"Taken more than {self.settings.results_window_days} days before "
                         f"{written_date(self.on)}: the medication gate does not count it")
@@ -473,7 +474,7 @@ class HeightTableModel(RowTableModel):
             if role == Qt.ItemDataRole.ToolTipRole:
                 return self.loss_messages[item.measured_on]
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(ALARM_TEXT)
+                return QBrush(ALARM_TEXT.on())
             if role == Qt.ItemDataRole.FontRole:
                 return self._bold
         return None
@@ -530,7 +531,7 @@ class EpdsTableModel(RowTableModel):
         marked = ((column == self.COL_SELF_HARM and item.self_harm_item > 0)
                   or (column == self.COL_THRESHOLD and item.score >= self.settings.epds_high_score))
         if marked and role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(ALARM_TEXT)
+            return QBrush(ALARM_TEXT.on())
         if marked and role == Qt.ItemDataRole.FontRole:
             return self._bold
         return None
@@ -621,7 +622,7 @@ class ReferralTableModel(RowTableModel):
     def extra(self, item: Referral, column: int, role: Qt.ItemDataRole) -> Any:
         if column == self.COL_FOLLOW_UP and self._follow_up.get(id(item)):
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(ATTENTION_TEXT)
+                return QBrush(ATTENTION_TEXT.on())
             if role == Qt.ItemDataRole.FontRole:
                 return self._bold
         if column == self.COL_URGENCY and item.urgency == "urgent" and role == Qt.ItemDataRole.FontRole:
@@ -1075,7 +1076,7 @@ class HeightSection(ListSection):
         today = [t for t in view.overview.tasks if t.code == "HEIGHT-LOSS"]
         if today:
             self.loss_label.setText(f"<b>Height loss:</b> {today[0].message}")
-            self.loss_label.setStyleSheet("color: #8c1d18;")
+            self.loss_label.setStyleSheet(f"color: {ALARM_TEXT.css()};")
         else:
             self.loss_label.setText("No height loss on her latest measurement.")
             self.loss_label.setStyleSheet("")

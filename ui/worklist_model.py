@@ -25,11 +25,12 @@ from pao_clinic.services.patient_view import banner_name
 
 from .caseload_model import ALIGN_TEXT, RowTableModel
 from .resources import resource_path
+from .status_colours import CAUTION
 
 PRIORITY_WORDS = {"urgent": "Urgent", "high": "High", "routine": "Routine"}
-URGENT_TEXT = QColor("#8c1d18")
+URGENT_TEXT = QColor("#8c1d18")          # on URGENT_BACKGROUND, which an urgent row always has
 URGENT_BACKGROUND = QColor("#fbe9e7")
-HIGH_TEXT = QColor("#7a4a00")
+HIGH_TEXT = CAUTION                      # on the palette's own background: a shade for light and dark
 SEPARATOR_COLOUR = QColor("#1f5f99")
 
 # When a task falls due, against the day the list was worked out for.
@@ -167,7 +168,7 @@ class WorklistTableModel(RowTableModel):
             if urgent:
                 return QBrush(URGENT_TEXT)
             if item.priority == "high" and column == self.COL_PRIORITY:
-                return QBrush(HIGH_TEXT)
+                return QBrush(HIGH_TEXT.on())
         if role == Qt.ItemDataRole.BackgroundRole and urgent:
             return QBrush(URGENT_BACKGROUND)
         return None
