@@ -14,12 +14,19 @@ from datetime import date, timedelta
 import pytest
 from peewee import CharField, IntegerField, TextField
 
+from pao_clinic.errors import ValidationError
 from pao_clinic.exchange import parse_document
+from pao_clinic.record import HeightMeasurement, PatientRecord
 from pao_clinic.record import codes, limits
 from pao_clinic.record.validation import user_account_problems
-from pao_clinic.services import export_document, import_records
+from pao_clinic.services import (
+    add_clinical_entry, export_document, import_records, load_patient_record, mark_entered_in_error, register_patient,
+)
+from pao_clinic.services.clinic_details import set_letterhead, set_referral_address
+from pao_clinic.services.gate_settings import reset_gate_setting, set_gate_setting
 from pao_clinic.storage import models
 
+from .test_cli import fingerprint
 from .test_exchange import FULL_TEXT, H, P, changed, problems_of
 
 TODAY = date(2026, 11, 22)  # the day the full example is checked on (tests/test_exchange.py)
@@ -85,12 +92,14 @@ NOT_RECORD_TEXT: dict[tuple[str, str], str] = {
     ("AuditEntry", "before"): "written by the program (JSON of a record already checked)",
     ("AuditEntry", "after"): "written by the program (JSON of a record already checked)",
     ("ClinicSetting", "name"): "written by the program (names of clinic_settings)",
-    ("ClinicSetting", "value"): "a clinic setting, checked by services when set",
+    ("ClinicSetting", "value"): "a clinic setting, checked by services when set (limits.LETTERHEAD_LINE_MAX_LENGTH, "
+                                "ADDRESS_MAX_LINES, LOGO_PATH_MAX_LENGTH, SETTING_VALUE_MAX_LENGTH)",
     ("StoredDocument", "kind"): "written by the program (kinds of document)",
     ("StoredDocument", "title"): "written by the program (a letter's title)",
     ("StoredDocument", "sha256"): "written by the program (64 hex digits)",
     ("DecisionRow", "gate_output"): "written by the program (the gate's JSON)",
-    ("*", "entered_in_error_reason"): "checked by the services when an entry is marked entered in error",
+    ("*", "entered_in_error_reason"): "checked by the services when an entry is marked entered in error "
+                                      "(limits.ENTERED_IN_ERROR_REASON_MAX_LENGTH)",
 }
 
 
@@ -343,3 +352,102 @@ def test_a_record_with_every_text_at_its_limit_is_stored_whole(clinic):
     assert any(r["reason"] == chosen["referrals.reason"] for r in obrien["referrals"])
     nguyen = next(p for p in exported if p["family_name"] != chosen["family_name"])
     assert nguyen["hospital_number"] == chosen["hospital_number"]
+
+
+# -- text typed outside the record: why an entry was entered in error, the clinic's settings ---
+
+def _height_of_a_new_patient(clinic):
+    patient = register_patient(clinic.nurse, PatientRecord(ref="", nhs_number="943 476 5919", family_name="Ní Bhriain",
+                                                           given_name="Siobhán", date_of_birth=date(1991, 5, 17)))
+    return patient.id, add_clinical_entry(clinic.nurse, patient.id,
+                                          HeightMeasurement(measured_on=date.today(), cm=162.0))
+
+
+REASONS_REFUSED = [
+    ("x" * (limits.ENTERED_IN_ERROR_REASON_MAX_LENGTH + 1), "has 4,001 characters; at most 4,000 are allowed"),
+    ("x" * 10**6, "has 1,000,000 characters; at most 4,000 are allowed"),
+    ("measured on the wrong woman \ud83d", "contains a broken character"),
+    ("measured\x00twice", "contains the invisible character U+0000"),
+    (17, "the reason must be text, not int"),
+]
+
+
+def test_an_entered_in_error_reason_beyond_its_limit_or_unstorable_is_refused_at_reason(clinic):
+    patient_id, height = _height_of_a_new_patient(clinic)
+    before = fingerprint()
+    for reason, words in REASONS_REFUSED:
+        with pytest.raises(ValidationError) as refused:
+            mark_entered_in_error(clinic.nurse, "height", height.id, expected_version=1, reason=reason)
+        (message,) = refused.value.for_field("reason")
+        assert words in message and len(message) < 300, message
+        message.encode("utf-8")
+        assert fingerprint() == before
+    assert load_patient_record(patient_id).heights == (height,)
+
+
+def test_an_entered_in_error_reason_at_its_limit_is_kept_whole(clinic):
+    patient_id, height = _height_of_a_new_patient(clinic)
+    reason = ("Measured on the wrong woman, é ü 漢字.\n" * 200)[:limits.ENTERED_IN_ERROR_REASON_MAX_LENGTH]
+    mark_entered_in_error(clinic.nurse, "height", height.id, expected_version=1, reason=reason)
+    assert load_patient_record(patient_id).heights == ()
+    assert models.HeightRow.get_by_id(height.id).entered_in_error_reason == reason.strip()
+
+
+LETTERHEAD = dict(name="Harrogate PAO Clinic", address="Lancaster Park Road, Harrogate HG2 7SX",
+                  phone="01423 496 000", email="pao.clinic@example.nhs.uk")
+
+
+def _letterhead(**changes):
+    return lambda actor: set_letterhead(actor, **{**LETTERHEAD, **changes})
+
+
+SETTINGS_REFUSED = [
+    (_letterhead(name="N" * 121), "name", "121 characters long; at most 120 fit a letter"),
+    (_letterhead(name="Harrogate \ud83d Clinic"), "name", "contains a broken character"),
+    (_letterhead(name="Harrogate\x1b Clinic"), "name", "contains the invisible character U+001B"),
+    (_letterhead(address="1 Road, " * 9 + "Town"), "address", "has 10 lines; at most 8 fit the letterhead"),
+    (_letterhead(address="a," * 10**6), "address", "has 1,000,000 lines; at most 8"),
+    (_letterhead(address="Lancaster Park Road\x00, Harrogate"), "address", "invisible character U+0000"),
+    (_letterhead(address="L" * 121 + ", Harrogate"), "address", "is longer than 120 characters"),
+    (_letterhead(email="pao\ud800@example.nhs.uk"), "email", "contains a broken character"),
+    (_letterhead(phone=1423496000), "phone", "must be text, not int"),
+    (_letterhead(logo="/tmp/" + "l" * limits.LOGO_PATH_MAX_LENGTH), "logo", "at most 4,096 are allowed"),
+    (_letterhead(logo="logo\x00.png"), "logo", "invisible character U+0000"),
+    (_letterhead(logo="\ud800.png"), "logo", "contains a broken character"),
+    (lambda actor: set_referral_address(actor, "physiotherapy", "1 Road, Leeds", department="D" * 121),
+     "department", "at most 120 fit a letter"),
+    (lambda actor: set_referral_address(actor, "s" * 10**6, "1 Road, Leeds"), "specialty", "is not a specialty"),
+    (lambda actor: set_referral_address(actor, "physiotherapy", "1 Road\ud83d, Leeds"), "address", "broken character"),
+    (lambda actor: set_gate_setting(actor, "results_window_days", 10**400), "results_window_days",
+     "must be between 7 and 365, not a number with 401 digits"),
+    (lambda actor: set_gate_setting(actor, "results_window_days", "9" * 41), "results_window_days",
+     "has 41 characters; at most 40 are allowed"),
+    (lambda actor: set_gate_setting(actor, "results_window_days", "3\ud800"), "results_window_days",
+     "contains a broken character"),
+    (lambda actor: set_gate_setting(actor, "x" * 10**6, 30), "name", "is not a setting of the gate"),
+    (lambda actor: reset_gate_setting(actor, "x" * 10**6), "name", "is not a setting of the gate"),
+]
+
+
+def test_settings_text_beyond_its_limit_or_unstorable_is_refused_at_its_field(clinic):
+    before = fingerprint()
+    for change, field, words in SETTINGS_REFUSED:
+        with pytest.raises(ValidationError) as refused:
+            change(clinic.admin)
+        (message,) = refused.value.for_field(field)
+        assert words in message and len(message) < 1000, message
+        message.encode("utf-8")  # every message can be shown, printed and logged
+        assert fingerprint() == before
+
+
+def test_settings_text_at_its_limits_is_stored_whole(clinic, tmp_path):
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    lines = ["L" * limits.LETTERHEAD_LINE_MAX_LENGTH] * limits.ADDRESS_MAX_LINES
+    saved = set_letterhead(clinic.admin, name="Ñ" * limits.LETTERHEAD_LINE_MAX_LENGTH, address="\n".join(lines),
+                           phone="0" * limits.LETTERHEAD_LINE_MAX_LENGTH, email="a@" + "b" * 111 + ".nhs.uk",
+                           logo=str(logo))
+    assert saved.name == "Ñ" * 120 and saved.address.split("\n") == lines and len(saved.email) == 120
+    value = "90." + "0" * (limits.SETTING_VALUE_MAX_LENGTH - 3)
+    assert len(value) == limits.SETTING_VALUE_MAX_LENGTH
+    assert set_gate_setting(clinic.admin, "results_window_days", value).value == 90

@@ -59,6 +59,16 @@ TEXT_LIMITS: dict[str, int] = {
     "decisions.override_reason": NOTE_MAX_LENGTH,
 }
 
+# -- text typed outside the record ------------------------------------------------
+# Checked by the services that take it (`validation.text_problem`): the same answer on
+# both backends, and nothing a letter or a message cannot show.
+
+ENTERED_IN_ERROR_REASON_MAX_LENGTH = NOTE_MAX_LENGTH  # why an entry was entered in error
+LETTERHEAD_LINE_MAX_LENGTH = 120  # the clinic's name, phone, e-mail, a department, each address line
+ADDRESS_MAX_LINES = 8  # the lines of the clinic's or a department's address that fit the letterhead
+LOGO_PATH_MAX_LENGTH = 4096  # the path of the letterhead's logo file (Linux's PATH_MAX)
+SETTING_VALUE_MAX_LENGTH = 40  # a gate threshold typed as text ("30", "2.25")
+
 # -- whole numbers -------------------------------------------------------------------
 # Every whole number of the record has a range far inside a 32-bit database integer.
 

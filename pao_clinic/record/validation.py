@@ -134,9 +134,13 @@ def readable(text: str) -> str:
                    for ch in text)
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
+    """`text` in quotes for a message: at most 60 characters of it, readable (see `readable`), on one line."""
     shown = text if len(text) <= 60 else text[:57] + "..."
     return "'" + readable(shown).replace("\n", " ") + "'"
+
+
+_quoted = quoted
 
 
 def _number(value: float) -> str:
@@ -147,12 +151,15 @@ def _number(value: float) -> str:
     return repr(value)
 
 
-def _whole(value: int) -> str:
+def number_words(value: int) -> str:
     """A whole number for a message; one too long to read is described by its length."""
     if abs(value) < 10**15:
         return str(value)
     digits = len(str(value)) if value.bit_length() < 10_000 else int(value.bit_length() * math.log10(2)) + 1
     return f"a number with {digits:,} digits"
+
+
+_whole = number_words
 
 
 def _first_broken_character(text: str) -> str | None:
@@ -167,6 +174,27 @@ def _text_problem(path: str, text: str, most: int | None) -> Problem | None:
                              f"character that was cut in two; shown as '?'); please retype the text")
     if most is not None and len(text) > most:
         return Problem(path, f"{_quoted(text)} has {len(text):,} characters; at most {most:,} are allowed")
+    return None
+
+
+def text_problem(path: str, text: object, most: int, *, what: str = "the text",
+                 one_line: bool = False) -> Problem | None:
+    """Text typed outside the record (a reason, a clinic setting) against its limit, or None when fine.
+
+    Refused: what is not text, a broken character (a lone surrogate no database stores),
+    an invisible control character (tab and line breaks allowed, line breaks only when
+    not `one_line`), and more than `most` characters.
+    """
+    if not isinstance(text, str):
+        return Problem(path, f"{what} must be text, not {type(text).__name__}")
+    problem = _text_problem(path, text, most)
+    if problem is not None:
+        return problem
+    allowed = _ALLOWED_CONTROLS - {"\n", "\r"} if one_line else _ALLOWED_CONTROLS
+    bad = next((ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in allowed), None)
+    if bad is not None:
+        return Problem(path, f"{_quoted(text.replace(bad, '?'))} contains {_character(bad)} (shown as '?'); "
+                             f"please retype {what}")
     return None
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from pao_clinic.errors import Problem, ValidationError
 from pao_clinic.letters.content import SPECIALTY_NAMES, Letterhead, ReferralAddress
 from pao_clinic.record.codes import SPECIALTIES
+from pao_clinic.record.limits import ADDRESS_MAX_LINES, LETTERHEAD_LINE_MAX_LENGTH, LOGO_PATH_MAX_LENGTH
+from pao_clinic.record.validation import quoted, text_problem
 from pao_clinic.services.letters import ADDRESS_BOOK_PREFIX, LETTERHEAD_SETTINGS
 from pao_clinic.services.session import ADMIN_ROLES, Actor, clinical_write
 from pao_clinic.storage.models import ClinicSetting
@@ -28,12 +30,12 @@ LETTERHEAD_ROWS = tuple(LETTERHEAD_SETTINGS)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]+$")
 _IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")   # PNG, JPEG
-MAX_LINE = 120
+MAX_LINE = LETTERHEAD_LINE_MAX_LENGTH
 
 
 def address_lines(text: str | None) -> list[str]:
     """An address as lines: given with newlines, or on one line with commas between its lines."""
-    text = (text or "").strip()
+    text = (text or "").strip() if isinstance(text, str) else ""
     lines = text.splitlines() if "\n" in text else text.split(",")
     return [" ".join(line.split()) for line in lines if line.strip()]
 
@@ -45,36 +47,53 @@ def default_department(specialty: str) -> str:
 
 
 def _text_problems(field: str, value: str | None, what: str) -> list[Problem]:
+    if value is not None and not isinstance(value, str):
+        return [Problem(field, f"{what} must be text, not {type(value).__name__}")]
     if not value or not value.strip():
         return [Problem(field, f"{what} is required")]
     if len(value.strip()) > MAX_LINE:
-        return [Problem(field, f"{what} is {len(value.strip())} characters long; at most {MAX_LINE} fit a letter")]
-    return []
+        return [Problem(field, f"{what} is {len(value.strip()):,} characters long; at most {MAX_LINE} fit a letter")]
+    problem = text_problem(field, value.strip(), MAX_LINE, what=what)  # line breaks become spaces
+    return [problem] if problem is not None else []
 
 
-def _address_problems(field: str, lines: list[str], what: str) -> list[Problem]:
+def _address_problems(field: str, address: object, lines: list[str], what: str) -> list[Problem]:
+    if address is not None and not isinstance(address, str):
+        return [Problem(field, f"{what} must be text, not {type(address).__name__}")]
     if not lines:
         return [Problem(field, f"{what} is required (lines separated by commas or new lines)")]
+    if len(lines) > ADDRESS_MAX_LINES:
+        return [Problem(field, f"{what} has {len(lines):,} lines; at most {ADDRESS_MAX_LINES} fit the letterhead")]
     long = [line for line in lines if len(line) > MAX_LINE]
     if long:
-        return [Problem(field, f"the line '{long[0][:40]}...' is longer than {MAX_LINE} characters")]
-    if len(lines) > 8:
-        return [Problem(field, f"{what} has {len(lines)} lines; at most 8 fit the letterhead")]
+        return [Problem(field, f"the line {quoted(long[0][:40] + '...')} is longer than {MAX_LINE} characters")]
+    for line in lines:
+        problem = text_problem(field, line, MAX_LINE, what=what, one_line=True)
+        if problem is not None:
+            return [problem]
     return []
 
 
-def _logo_problems(logo: str) -> list[Problem]:
-    path = Path(logo)
+def _logo_problems(logo: object) -> list[Problem]:
+    if not isinstance(logo, str):
+        return [Problem("logo", f"the logo must be the path of an image file, not {type(logo).__name__}")]
+    problem = text_problem("logo", logo, LOGO_PATH_MAX_LENGTH, what="the logo's path", one_line=True)
+    if problem is not None:
+        return [problem]
+    shown = logo  # readable and within its limit, so shown whole
     try:
-        head = path.read_bytes()[:8]
+        with Path(logo).open("rb") as file:
+            head = file.read(8)
     except FileNotFoundError:
-        return [Problem("logo", f"there is no file {logo}")]
+        return [Problem("logo", f"there is no file {shown}")]
     except IsADirectoryError:
-        return [Problem("logo", f"{logo} is a folder, not an image file")]
+        return [Problem("logo", f"{shown} is a folder, not an image file")]
     except OSError as exc:
-        return [Problem("logo", f"cannot read {logo}: {exc.strerror or exc}")]
+        return [Problem("logo", f"cannot read {shown}: {exc.strerror or exc}")]
+    except (ValueError, UnicodeError):  # a name no file can have (a character the file system cannot hold)
+        return [Problem("logo", f"there is no file {shown}")]
     if not any(head.startswith(signature) for signature in _IMAGE_SIGNATURES):
-        return [Problem("logo", f"{logo} is not a PNG or JPEG image")]
+        return [Problem("logo", f"{shown} is not a PNG or JPEG image")]
     return []
 
 
@@ -96,7 +115,7 @@ def set_letterhead(actor: Actor, *, name: str, address: str, phone: str, email: 
     with clinical_write(actor, ADMIN_ROLES, "Setting the clinic's letterhead") as audit:
         lines = address_lines(address)
         problems = _text_problems("name", name, "the clinic's name")
-        problems += _address_problems("address", lines, "the clinic's address")
+        problems += _address_problems("address", address, lines, "the clinic's address")
         phone_problems = _text_problems("phone", phone, "the clinic's telephone number")
         if not phone_problems and (not _PHONE.match(phone.strip()) or sum(c.isdigit() for c in phone) < 6):
             phone_problems.append(Problem("phone", f"'{phone.strip()}' is not a telephone number (digits, "
@@ -105,11 +124,11 @@ def set_letterhead(actor: Actor, *, name: str, address: str, phone: str, email: 
         if not email_problems and not _EMAIL.match(email.strip()):
             email_problems.append(Problem("email", f"'{email.strip()}' is not an email address"))
         problems += phone_problems + email_problems
-        logo_path = str(Path(logo).resolve()) if logo else None
-        if logo:
-            problems += _logo_problems(logo)
+        logo_problems = _logo_problems(logo) if logo else []
+        problems += logo_problems
         if problems:
             raise ValidationError(problems)
+        logo_path = str(Path(logo).resolve()) if logo else None
         values = {
             "letterhead_name": " ".join(name.split()),
             "letterhead_address": "\n".join(lines),
@@ -131,10 +150,10 @@ def set_referral_address(actor: Actor, specialty: str, address: str, *,
     with clinical_write(actor, ADMIN_ROLES, "Setting the referral address book") as audit:
         problems = []
         if specialty not in SPECIALTIES:
-            problems.append(Problem("specialty", f"'{specialty}' is not a specialty; use one of "
+            problems.append(Problem("specialty", f"{quoted(str(specialty))} is not a specialty; use one of "
                                                  f"{', '.join(SPECIALTIES)}"))
         lines = address_lines(address)
-        problems += _address_problems("address", lines, "the department's address")
+        problems += _address_problems("address", address, lines, "the department's address")
         if department is not None:
             problems += _text_problems("department", department, "the department's name")
         if problems:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, fields
 
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS, ClinicSettings
 from pao_clinic.errors import Problem, ValidationError
+from pao_clinic.record.limits import SETTING_VALUE_MAX_LENGTH
+from pao_clinic.record.validation import number_words, quoted, text_problem
 from pao_clinic.services.clinic import clinic_settings
 from pao_clinic.services.session import ADMIN_ROLES, Actor, clinical_write
 from pao_clinic.storage.models import ClinicSetting
@@ -124,19 +126,23 @@ def _written(number: float | int) -> str:
 
 def _checked_value(name: str, value: object) -> float | int:
     """The value as the setting's kind, or a ValidationError naming the setting."""
-    if name not in SETTING_RULES:
-        raise ValidationError(Problem("name", f"'{name}' is not a setting of the gate; use one of "
-                                              f"{', '.join(SETTING_RULES)}"))
+    _refuse_unknown(name)
     rule = SETTING_RULES[name]
     what = f"{rule.label} ({name})"
     number: float
     if isinstance(value, bool) or value is None:
         raise ValidationError(Problem(name, f"{what} must be a number, not {value!r}"))
     if isinstance(value, str):
+        problem = text_problem(name, value.strip(), SETTING_VALUE_MAX_LENGTH, what=what, one_line=True)
+        if problem is not None:
+            raise ValidationError(problem)
         try:
             number = float(value.strip())
         except ValueError:
-            raise ValidationError(Problem(name, f"{what} must be a number ('{value.strip()}' is not)")) from None
+            raise ValidationError(Problem(name, f"{what} must be a number ({quoted(value.strip())} is not)")) from None
+    elif isinstance(value, int) and abs(value) >= 10**15:  # beyond every range, and beyond what a float holds
+        raise ValidationError(Problem(name, f"{what} must be between {_written(rule.minimum)} and "
+                                            f"{_written(rule.maximum)}, not {number_words(value)}"))
     elif isinstance(value, (int, float)):
         number = float(value)
     else:
@@ -153,6 +159,17 @@ def _checked_value(name: str, value: object) -> float | int:
     return int(number) if _whole(name) else round(number, 4)
 
 
+def _refuse_unknown(name: object) -> None:
+    if not isinstance(name, str) or name not in SETTING_RULES:
+        raise ValidationError(Problem("name", f"{quoted(str(name))} is not a setting of the gate; use one of "
+                                              f"{', '.join(SETTING_RULES)}"))
+
+
+def _shown(name: object) -> str:
+    """The setting's name for a message (a name that is no setting, shortened and readable)."""
+    return name if isinstance(name, str) and name in SETTING_RULES else quoted(str(name))
+
+
 def _order_problems(settings: ClinicSettings, changed: str) -> list[Problem]:
     problems = []
     for lower, higher, words in _ORDERED:
@@ -165,7 +182,7 @@ def _order_problems(settings: ClinicSettings, changed: str) -> list[Problem]:
 
 def set_gate_setting(actor: Actor, name: str, value: object) -> GateSetting:
     """Give one threshold the clinic's own value (admin only); the setting as it now stands."""
-    with clinical_write(actor, ADMIN_ROLES, f"Setting the gate's threshold {name}") as audit:
+    with clinical_write(actor, ADMIN_ROLES, f"Setting the gate's threshold {_shown(name)}") as audit:
         number = _checked_value(name, value)
         before = clinic_settings()
         after = before.with_values({name: number})
@@ -182,9 +199,8 @@ def set_gate_setting(actor: Actor, name: str, value: object) -> GateSetting:
 
 def reset_gate_setting(actor: Actor, name: str) -> GateSetting:
     """Back to the spec's default (admin only): the clinic's own value is removed."""
-    with clinical_write(actor, ADMIN_ROLES, f"Resetting the gate's threshold {name}") as audit:
-        if name not in SETTING_RULES:
-            raise ValidationError(Problem("name", f"'{name}' is not a setting of the gate"))
+    with clinical_write(actor, ADMIN_ROLES, f"Resetting the gate's threshold {_shown(name)}") as audit:
+        _refuse_unknown(name)
         default = getattr(DEFAULT_SETTINGS, name)
         problems = _order_problems(clinic_settings().with_values({name: default}), name)
         if problems:

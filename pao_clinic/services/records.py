@@ -16,7 +16,8 @@ from pao_clinic.errors import ConflictError, NotFoundError, Problem, ValidationE
 from pao_clinic.storage.models import Patient, PatientHistory, PatientRiskFactor, PregnancyRow, utc_now
 from pao_clinic.record.nhs_number import normalise_nhs_number, nhs_number_problem
 from pao_clinic.record import BloodResult, PatientRecord
-from pao_clinic.record.validation import patient_record_problems, standard_unit
+from pao_clinic.record.limits import ENTERED_IN_ERROR_REASON_MAX_LENGTH
+from pao_clinic.record.validation import patient_record_problems, quoted, standard_unit, text_problem
 from pao_clinic.services.session import CLINICAL_ROLES, PRESCRIBING_ROLES, Actor, clinical_write, plain_json
 from pao_clinic.services.snapshots import (
     CLINICAL_LISTS, LIST_BY_RECORD_TYPE, LIST_BY_TYPE, ClinicalList, load_patient_record, row_values,
@@ -223,8 +224,15 @@ def add_clinical_entry(actor: Actor, patient_id: int, item, *, today: date | Non
     return saved
 
 
+def _database_integer(value: object) -> bool:
+    """Whether `value` can be a row's id or version (a whole number a database integer holds)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+
+
 def _row_patient(clinical_list: ClinicalList, record_id: int) -> int:
     model = clinical_list.model
+    if not _database_integer(record_id):
+        raise NotFoundError(f"no {clinical_list.label} with id {quoted(str(record_id))}")
     row = model.get_or_none((model.id == record_id) & model.entered_in_error_at.is_null())
     if row is None:
         raise NotFoundError(f"no {clinical_list.label} with id {record_id} (it may have been marked as entered in error)")
@@ -240,6 +248,8 @@ def update_clinical_entry(actor: Actor, item, *, expected_version: int, today: d
     item = _stored_form(item)
     with clinical_write(actor, _roles_for(clinical_list), f"Correcting a {clinical_list.label}") as audit:
         patient_id = _row_patient(clinical_list, item.id)
+        if not _database_integer(expected_version):
+            raise _conflict(clinical_list.record_type, item.id)
         before_record = load_patient_record(patient_id)
         entries = getattr(before_record, clinical_list.name)
         index = next(i for i, e in enumerate(entries) if e.id == item.id)
@@ -263,13 +273,18 @@ def update_clinical_entry(actor: Actor, item, *, expected_version: int, today: d
 def mark_entered_in_error(actor: Actor, record_type: str, record_id: int, *, expected_version: int,
                           reason: str) -> None:
     """Take an entry out of the live record, keeping it, with who, when and why."""
-    clinical_list = LIST_BY_RECORD_TYPE.get(record_type)
+    clinical_list = LIST_BY_RECORD_TYPE.get(record_type) if isinstance(record_type, str) else None
     if clinical_list is None:
-        raise ValidationError([Problem("record_type", f"'{record_type}' is not a kind of clinical record")])
+        raise ValidationError([Problem("record_type", f"{quoted(str(record_type))} is not a kind of clinical record")])
     with clinical_write(actor, _roles_for(clinical_list), f"Marking a {clinical_list.label} as entered in error") as audit:
-        if not (reason or "").strip():
+        if reason is None or (isinstance(reason, str) and not reason.strip()):
             raise ValidationError([Problem("reason", "say why this entry was entered in error")])
+        problem = text_problem("reason", reason, ENTERED_IN_ERROR_REASON_MAX_LENGTH, what="the reason")
+        if problem is not None:
+            raise ValidationError([problem])
         patient_id = _row_patient(clinical_list, record_id)
+        if not _database_integer(expected_version):
+            raise _conflict(clinical_list.record_type, record_id)
         record = load_patient_record(patient_id)
         entries = getattr(record, clinical_list.name)
         old = next(e for e in entries if e.id == record_id)
