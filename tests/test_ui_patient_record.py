@@ -305,3 +305,86 @@ def test_the_verdict_model_sorts_blocked_last_and_keeps_words(patients):
     assert shown[0] == VERDICT_WORDS["allowed"] and shown[-1] == VERDICT_WORDS["blocked"]
     assert model.index(0, DrugVerdictTableModel.COL_GROUP).data() == "Calcium and vitamin D"
     assert DrugVerdictTableModel().headerData(0, Qt.Orientation.Horizontal) == "Drug group (asked for)"
+
+
+# --- colours that back up the words, on the light and the dark palette ----------------------------
+
+@pytest.fixture(params=["light", "dark"])
+def palette_in_use(request, qapp):
+    """The app under the clinic's light or dark palette (put back afterwards)."""
+    from ui.app import clinic_palette
+
+    before = qapp.palette()
+    qapp.setPalette(clinic_palette(request.param == "dark"))
+    yield qapp.palette()
+    qapp.setPalette(before)
+
+
+def backgrounds(palette) -> list:
+    from PySide6.QtGui import QPalette
+
+    return [palette.color(role) for role in (QPalette.ColorRole.Base, QPalette.ColorRole.AlternateBase,
+                                             QPalette.ColorRole.Window)]
+
+
+def test_verdict_words_and_priorities_are_readable_on_the_palette_in_use(palette_in_use, patients):
+    """WCAG AA (4.5:1) for the colours the overview and the worklist actually give, on every background
+    their rows sit on, light and dark."""
+    from pao_clinic.gate import WorklistTask
+    from ui.status_colours import LEAST_CONTRAST, contrast_ratio
+    from ui.worklist_model import WorklistTableModel
+
+    view = patient_view(patients["siobhan"], TODAY)
+    verdicts = DrugVerdictTableModel()
+    verdicts.set_rows(view.overview.verdicts)
+    given = {}
+    for row in range(verdicts.rowCount()):
+        index = verdicts.index(row, DrugVerdictTableModel.COL_VERDICT)
+        given[index.data()] = index.data(Qt.ItemDataRole.ForegroundRole).color()
+    assert {VERDICT_WORDS["blocked"], VERDICT_WORDS["allowed"]} <= set(given)
+
+    tasks = [WorklistTask(patient="9990000018", code="DEXA-DUE", priority=p, due_on=TODAY, message="m")
+             for p in ("high", "urgent")]
+    worklist = WorklistTableModel()
+    worklist.set_rows(tasks[:1], on=TODAY)
+    given["High (worklist)"] = worklist.index(0, WorklistTableModel.COL_PRIORITY).data(
+        Qt.ItemDataRole.ForegroundRole).color()
+    her_tasks = PatientTaskTableModel()
+    her_tasks.set_rows(tasks)
+    for row, words in enumerate(("High (her tasks)", "Urgent (her tasks)")):
+        given[words] = her_tasks.index(row, PatientTaskTableModel.COL_PRIORITY).data(
+            Qt.ItemDataRole.ForegroundRole).color()
+    rules = RuleTableModel()
+    rules.set_rows(view.overview.verdicts[0].result.rules)
+    for row in range(rules.rowCount()):
+        index = rules.index(row, RuleTableModel.COL_LEVEL)
+        given[f"{index.data()} (rule level)"] = index.data(Qt.ItemDataRole.ForegroundRole).color()
+
+    poor = {words: round(min(contrast_ratio(colour, back) for back in backgrounds(palette_in_use)), 2)
+            for words, colour in given.items()}
+    assert all(ratio >= LEAST_CONTRAST for ratio in poor.values()), poor
+
+
+def test_every_status_colour_is_readable_on_both_palettes_and_changes_with_them(qapp):
+    from ui.app import clinic_palette
+    from ui.status_colours import ALLOWED, BLOCKED, CAUTION, HINT, INFO, LEAST_CONTRAST, contrast_ratio, is_dark
+
+    light, dark = clinic_palette(False), clinic_palette(True)
+    assert not is_dark(light) and is_dark(dark)
+    for colour in (BLOCKED, CAUTION, ALLOWED, INFO, HINT):
+        assert colour.on(light) != colour.on(dark)
+        for palette in (light, dark):
+            assert min(contrast_ratio(colour.on(palette), back) for back in backgrounds(palette)) >= LEAST_CONTRAST
+    # the shades once used everywhere are what failed on the dark palette
+    from PySide6.QtGui import QColor, QPalette
+    assert contrast_ratio(QColor("#7a4a00"), dark.color(QPalette.ColorRole.Base)) < LEAST_CONTRAST
+
+
+def test_contrast_ratio_follows_wcag():
+    from PySide6.QtGui import QColor
+
+    from ui.status_colours import contrast_ratio
+
+    assert contrast_ratio(QColor("#000000"), QColor("#ffffff")) == pytest.approx(21.0)
+    assert contrast_ratio(QColor("#777777"), QColor("#ffffff")) == pytest.approx(4.48, abs=0.01)
+    assert contrast_ratio(QColor("#123456"), QColor("#123456")) == pytest.approx(1.0)
