@@ -475,3 +475,42 @@ def test_demo_patients_letters_name_her_on_every_page_and_list_every_fracture():
             if fracture.identified_on <= ON:
                 assert fracture_row(fracture) in everything, (record.ref, fracture)
         assert ("Medication check" in everything) == (specialty in GATE_SPECIALTIES)
+
+
+# --- many letters: the clinic's settings read once, the records read together -------------------
+
+def test_a_draft_letter_reads_the_clinics_settings_once(clinic):
+    from pao_clinic.storage.connection import counting_queries
+
+    set_letterhead()
+    patient_id, referral_id = register_lucja(clinic)
+    with counting_queries() as queries:
+        letter_service.draft_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    assert sum('"clinic_setting"' in sql for sql in queries.statements) == 1
+
+
+def test_draft_letters_gives_each_letter_as_draft_letter_does_with_no_more_statements_for_more_women(clinic):
+    from pao_clinic.storage.connection import counting_queries
+
+    set_letterhead()
+    due = []
+    for n, family in enumerate(("Wiśniewska-O'Brien", "Nguyễn", "Ní Bhriain")):
+        saved = services.register_patient(clinic.nurse, replace(lucja(), ref="", family_name=family,
+                                                                nhs_number=None, hospital_number=f"RX{n}"), today=ON)
+        referral = services.add_clinical_entry(clinic.nurse, saved.id, physio_referral(ref=""), today=ON)
+        due.append(letter_service.DueLetter(saved.id, referral.id, family, "Łucja", "physiotherapy"))
+    before = written_rows()
+    with counting_queries() as one:
+        (only,) = list(letter_service.draft_letters(clinic.nurse, due[:1], today=ON))
+    with counting_queries() as three:
+        made = list(letter_service.draft_letters(clinic.nurse, due, today=ON))
+    assert [letter for letter, _pdf, _missing in made] == due
+    for letter, pdf, missing in made:
+        assert (pdf, missing) == letter_service.draft_letter(clinic.nurse, letter.patient_id, letter.referral_id,
+                                                              today=ON)
+        assert letter.family_name.upper() in pages_of(pdf)[0]
+    assert only[1] == made[0][1]
+    assert three.count == one.count          # one query per list for all of them, the settings once
+    assert written_rows() == before
+    with pytest.raises(PermissionDenied):
+        list(letter_service.draft_letters(clinic.admin, due, today=ON))

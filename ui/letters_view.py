@@ -241,6 +241,7 @@ def print_due_letters(actor: Actor, printer: QPrinter, *, today: date | None = N
     due = letter_service.due_letters(actor)
     result = BatchPrintResult(printed=[], total=len(due))
     job = PdfPrintJob(printer)
+    drafts = letter_service.draft_letters(actor, due, today=today)   # each made only when its turn comes
     try:
         for n, letter in enumerate(due):
             if worker is not None and worker.cancelled:
@@ -249,7 +250,7 @@ def print_due_letters(actor: Actor, printer: QPrinter, *, today: date | None = N
             if worker is not None:
                 worker.report_progress(n, len(due), f"{letter.family_name.upper()}, {letter.given_name}: "
                                        f"{_words(SPECIALTY_WORDS, letter.specialty).lower()}")
-            pdf, _missing = letter_service.draft_letter(actor, letter.patient_id, letter.referral_id, today=today)
+            _letter, pdf, _missing = next(drafts)
             job.add(pdf)
             result.printed.append(letter)
             if after_each is not None:
@@ -258,6 +259,7 @@ def print_due_letters(actor: Actor, printer: QPrinter, *, today: date | None = N
             if worker is not None:
                 worker.report_progress(len(due), len(due), "done")
     finally:
+        drafts.close()
         job.finish()
     return result
 

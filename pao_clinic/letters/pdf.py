@@ -29,6 +29,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -114,6 +115,9 @@ def _styles() -> dict[str, ParagraphStyle]:
         "banner": ParagraphStyle("banner", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=13,
                                  textColor=colors.white, spaceAfter=0),
     }
+
+
+_STYLES = _styles()     # shared by every document: a style is never changed once made
 
 
 # --- page decoration ------------------------------------------------------------------
@@ -219,10 +223,49 @@ def _numbered_canvas(content: LetterContent, draft: bool) -> type[Canvas]:
 
 # --- flowables ------------------------------------------------------------------------
 
+CELL_SIZE, CELL_LEADING = 7.8, 9.6     # table text (the "cell" and "cell_head" styles)
+CELL_PADDING = 3                        # left and right, in the letter's tables
+KEY_RIGHT_PADDING = 6                   # the label and value tables (reportlab's default)
+
+
+def _fits(text: str, room: float, font: str) -> bool:
+    """Whether every line of `text` fits in `room` points at the table's size (so it needs no wrapping)."""
+    return all(stringWidth(line, font, CELL_SIZE) <= room for line in text.split("\n"))
+
+
+class _Cells:
+    """A table's cells: a plain string when the text fits its column (drawn as it is, no markup parsed, so
+    a `<` or `&` prints literally), else a Paragraph that wraps; the colour of each plain cell that is not
+    ink goes into `commands` for the table's style."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple] = []
+
+    def head(self, text: str, room: float, column: int, row: int):
+        text = _plain(text)
+        if _fits(text, room, FONT_BOLD):
+            return text
+        return Paragraph(_text(text), _STYLES["cell_head"])
+
+    def value(self, value: str | None, room: float, column: int, row: int, *, colour=None):
+        if value is None or value == "":
+            self.commands.append(("TEXTCOLOR", (column, row), (column, row), MUTED))
+            return NOT_RECORDED
+        text = _plain(value)
+        if colour is not None:
+            self.commands.append(("TEXTCOLOR", (column, row), (column, row), colour))
+        if _fits(text, room, FONT):
+            return text
+        if colour is not None:
+            return Paragraph(f'<font color="#{colour.hexval()[2:]}">{_text(text)}</font>', _STYLES["cell"])
+        return Paragraph(_text(text), _STYLES["cell"])
+
+
+
 class _Letter:
     def __init__(self, content: LetterContent):
         self.content = content
-        self.s = _styles()
+        self.s = _STYLES
 
     def p(self, text: str | None, style: str = "body") -> Paragraph:
         if text is None or text == "":
@@ -258,41 +301,50 @@ class _Letter:
         return out
 
     def key_values(self, pairs: list[tuple[str, str | None]]) -> PdfTable:
-        rows = [[Paragraph(_text(k), self.s["cell_head"]), self.p(v, "cell")] for k, v in pairs]
-        table = PdfTable(rows, colWidths=[34 * mm, FRAME_WIDTH - 34 * mm], hAlign="LEFT")
+        widths = [34 * mm, FRAME_WIDTH - 34 * mm]
+        cells = _Cells()
+        rows = [[cells.head(k, widths[0] - KEY_RIGHT_PADDING, 0, n),
+                 cells.value(v, widths[1] - KEY_RIGHT_PADDING, 1, n)] for n, (k, v) in enumerate(pairs)]
+        table = PdfTable(rows, colWidths=widths, hAlign="LEFT")
         table.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), KEY_RIGHT_PADDING),
             ("TOPPADDING", (0, 0), (-1, -1), 1.2),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
-        ]))
+            ("FONT", (0, 0), (0, -1), FONT_BOLD, CELL_SIZE, CELL_LEADING),
+            ("FONT", (1, 0), (1, -1), FONT, CELL_SIZE, CELL_LEADING),
+            ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+        ] + cells.commands))
         return table
 
     def table(self, table: Table, widths: tuple[float, ...], *, empty: str) -> list:
         if not table.rows:
             return [self.p(empty, "muted")]
         scale = FRAME_WIDTH / sum(widths)
-        data = [[Paragraph(_text(h), self.s["cell_head"]) for h in table.headers]]
-        for n, row in enumerate(table.rows):
-            cells = []
-            for value in row:
-                cell = self.p(value, "cell")
-                if n in table.stale_rows and value is not None:
-                    cell = Paragraph(f'<font color="#{STALE.hexval()[2:]}">{_text(value)}</font>', self.s["cell"])
-                cells.append(cell)
-            data.append(cells)
-        pdf_table = PdfTable(data, colWidths=[w * scale for w in widths], repeatRows=1, hAlign="LEFT")
+        col_widths = [w * scale for w in widths]
+        room = [w - 2 * CELL_PADDING for w in col_widths]
+        cells = _Cells()
+        data = [[cells.head(h, room[c], c, 0) for c, h in enumerate(table.headers)]]
+        for n, row in enumerate(table.rows, start=1):
+            stale = (n - 1) in table.stale_rows
+            data.append([cells.value(value, room[c], c, n, colour=STALE if stale else None)
+                         for c, value in enumerate(row)])
+        pdf_table = PdfTable(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
         style = [
             ("BACKGROUND", (0, 0), (-1, 0), BAND),
             ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
             ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
             ("TOPPADDING", (0, 0), (-1, -1), 2),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("FONT", (0, 0), (-1, 0), FONT_BOLD, CELL_SIZE, CELL_LEADING),
+            ("FONT", (0, 1), (-1, -1), FONT, CELL_SIZE, CELL_LEADING),
+            ("TEXTCOLOR", (0, 0), (-1, -1), INK),
         ]
-        pdf_table.setStyle(TableStyle(style))
+        pdf_table.setStyle(TableStyle(style + cells.commands))
         return [pdf_table, Spacer(1, 3)]
 
     @staticmethod
