@@ -10,6 +10,14 @@ write once another process has written since its read; SQLite then fails at once
 "database is locked", whatever the timeout.)  It also turns the storage faults a write
 can meet (disk full, a read-only file) into a `StorageError` naming the place, and
 never lets the error of the rollback that follows hide them.
+
+An encrypted SQLite file (`sqlcipher:///`) is opened with SQLCipher (the `sqlcipher3`
+module of the sqlcipher3-binary wheel, through peewee's `playhouse.sqlcipher_ext`) and
+its passphrase: one remembered in this process (`remember_passphrase`, after a prompt)
+or PAO_CLINIC_PASSPHRASE.  The passphrase is kept in memory only and masked in the log.
+A wrong one is `WrongPassphrase`, "the passphrase for PATH is wrong".  Every direct
+connection to an SQLite file (checks, backups) goes through `sqlite_file_connection`,
+so an encrypted file is never read, or copied, without its key.
 """
 
 from __future__ import annotations
@@ -23,8 +31,14 @@ from typing import Iterator
 
 from peewee import Database, DatabaseProxy, OperationalError, PostgresqlDatabase, SqliteDatabase
 
+from pao_clinic.environment import PASSPHRASE_ENV, keep_out_of_log
 from pao_clinic.errors import PaoClinicError, StorageError
 from pao_clinic.storage.location import DatabaseLocation, parse_database_url
+
+#: `PRAGMA application_id` of a PAO Clinic SQLite file: "PAOC" in ASCII (0x50 0x41 0x4F 0x43).
+PAO_CLINIC_APPLICATION_ID = 0x50414F43
+#: The first 16 bytes of every plain SQLite file (an encrypted file's first bytes are random).
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Set on every SQLite connection, in this order (tests may add one, e.g. max_page_count).
@@ -38,6 +52,119 @@ SQLITE_PRAGMAS: dict[str, object] = {
 #: Every model is bound to this proxy; `opening.open_database` initialises it.
 database = DatabaseProxy()
 _bound_url: str | None = None
+
+
+# --- encrypted files: the passphrase -------------------------------------------------------
+
+class PassphraseError(StorageError):
+    """An encrypted database's passphrase is missing or wrong."""
+
+
+class WrongPassphrase(PassphraseError):
+    def __init__(self, file: Path):
+        self.file = file.absolute()
+        super().__init__(f"the passphrase for {self.file} is wrong")
+
+
+class PassphraseNeeded(PassphraseError):
+    def __init__(self, file: Path):
+        self.file = file.absolute()
+        super().__init__(f"{self.file} is encrypted: give its passphrase in {PASSPHRASE_ENV}, "
+                         "or run the command in a terminal to be asked for it")
+
+
+_passphrases: dict[Path, str] = {}
+
+
+def remember_passphrase(file: Path, passphrase: str) -> None:
+    """The passphrase of the encrypted file for this process (memory only; masked in the log)."""
+    keep_out_of_log(passphrase)
+    _passphrases[file.absolute()] = passphrase
+
+
+def forget_passphrase(file: Path) -> None:
+    _passphrases.pop(file.absolute(), None)
+
+
+def has_passphrase(file: Path) -> bool:
+    """Whether a passphrase for the file is at hand (remembered, or in PAO_CLINIC_PASSPHRASE)."""
+    return file.absolute() in _passphrases or bool(os.environ.get(PASSPHRASE_ENV))
+
+
+def passphrase_for(file: Path) -> str:
+    """The encrypted file's passphrase: remembered in this process, else PAO_CLINIC_PASSPHRASE."""
+    remembered = _passphrases.get(file.absolute())
+    if remembered:
+        return remembered
+    given = os.environ.get(PASSPHRASE_ENV)
+    if given:
+        return given
+    raise PassphraseNeeded(file)
+
+
+def sqlite_driver(location: DatabaseLocation):
+    """The DB-API module for the file: sqlite3, or SQLCipher's sqlcipher3 for an encrypted file."""
+    if not location.encrypted:
+        return sqlite3
+    try:
+        from sqlcipher3 import dbapi2
+    except ImportError:
+        raise StorageError("encrypted databases need SQLCipher: pip install sqlcipher3-binary") from None
+    return dbapi2
+
+
+def key_statement(passphrase: str, pragma: str = "key") -> str:
+    """`PRAGMA key = '...'` (or rekey); run on the driver's connection, never through peewee (which logs SQL)."""
+    return f"PRAGMA {pragma} = '" + passphrase.replace("'", "''") + "'"
+
+
+def is_plain_sqlite_file(file: Path) -> bool:
+    """The file starts with SQLite's header (so it is not encrypted)."""
+    try:
+        with file.open("rb") as f:
+            return f.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def sqlite_file_connection(location: DatabaseLocation, file: Path | None = None, *, mode: str = "rw",
+                           passphrase: str | None = None, **connect_args):
+    """The driver's own connection to the SQLite file (or to `file`, a copy of it: a backup), keyed when encrypted.
+
+    `mode` is SQLite's URI mode (ro, rw, rwc).  An encrypted file is opened with
+    `passphrase`, by default the database's own (`passphrase_for`), and read once so a
+    wrong passphrase is `WrongPassphrase` here, not a puzzling error later.
+    """
+    file = (location.sqlite_file if file is None else file).absolute()
+    driver = sqlite_driver(location)
+    conn = driver.connect(f"{file.as_uri()}?mode={mode}", uri=True, **connect_args)
+    if not location.encrypted:
+        return conn
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")  # its own error lines on stderr say less than ours
+        conn.execute(key_statement(passphrase or passphrase_for(location.sqlite_file)))
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except driver.DatabaseError as exc:
+            if "not a database" not in str(exc):
+                raise
+            if is_plain_sqlite_file(file):
+                raise StorageError(f"{file} is not encrypted: open it as sqlite:///{file}, or make an "
+                                   "encrypted copy with `pao-clinic encrypt`") from None
+            raise WrongPassphrase(file) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def integrity_findings(conn, check: str = "quick_check", limit: int = 5) -> list[str]:
+    """What `PRAGMA quick_check` (or integrity_check) says, one problem a line; ["ok"] for a whole file."""
+    lines = []
+    for (text,) in conn.execute(f"PRAGMA {check}({limit})"):
+        lines.extend(line.strip() for line in str(text).splitlines()
+                     if line.strip() and not line.startswith("*** in database"))
+    return lines
 
 
 def connect(location: DatabaseLocation, *, create: bool = False) -> Database:
@@ -58,11 +185,14 @@ def connect(location: DatabaseLocation, *, create: bool = False) -> Database:
             elif not file.is_file():
                 raise StorageError(f"there is no SQLite database file at {file.absolute()}")
             target, uri = f"{file.absolute().as_uri()}?mode=rw", True
-        db: Database = SqliteDatabase(
-            target,
-            uri=uri,
-            pragmas=dict(SQLITE_PRAGMAS),
-        )
+        if location.encrypted:
+            db = _encrypted_database(location, target)
+        else:
+            db = SqliteDatabase(
+                target,
+                uri=uri,
+                pragmas=dict(SQLITE_PRAGMAS),
+            )
     else:
         try:
             import psycopg2  # noqa: F401
@@ -75,9 +205,44 @@ def connect(location: DatabaseLocation, *, create: bool = False) -> Database:
         db = PostgresqlDatabase(location.name, **kwargs)
     try:
         db.connect(reuse_if_open=True)
+    except PaoClinicError:
+        raise
     except Exception as exc:  # driver errors differ by engine; say where and why
         raise StorageError(f"cannot open {location.describe()}: {str(exc).strip().splitlines()[0]}") from None
     return db
+
+
+def _encrypted_database(location: DatabaseLocation, target: str) -> Database:
+    """A peewee SqlCipherDatabase for the encrypted file, its passphrase checked first (its own words when wrong)."""
+    sqlite_driver(location)  # says what to install when SQLCipher is missing
+    from playhouse.sqlcipher_ext import SqlCipherDatabase
+
+    passphrase = passphrase_for(location.sqlite_file)
+    sqlite_file_connection(location, passphrase=passphrase).close()
+    return SqlCipherDatabase(target, uri=True, passphrase=passphrase, pragmas=dict(SQLITE_PRAGMAS))
+
+
+def change_passphrase(new_passphrase: str) -> None:
+    """PRAGMA rekey on the bound encrypted database: every page is written again under the new passphrase.
+
+    Only this thread's connection may be open (the CLI's).  The new passphrase is used
+    for later connections and remembered for the file.
+    """
+    db = database.obj
+    file = _bound_sqlite_file()
+    if db is None or file is None or not parse_database_url(_bound_url).encrypted:
+        raise StorageError("no encrypted database is open")
+    keep_out_of_log(new_passphrase)
+    conn = db.connection()
+    try:
+        conn.execute(key_statement(new_passphrase, "rekey"))
+    except Exception as exc:
+        fault = storage_fault(exc, str(file.absolute()))
+        if fault is not None:
+            raise fault from None
+        raise
+    db.connect_params["passphrase"] = new_passphrase
+    remember_passphrase(file, new_passphrase)
 
 
 def _create_empty_sqlite_file(file: Path) -> None:

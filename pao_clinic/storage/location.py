@@ -4,6 +4,11 @@ URLs:
 - `sqlite:///relative/path.sqlite`, `sqlite:////absolute/path.sqlite`, `sqlite:///:memory:`
 - `postgresql://user[:password]@host[:port]/dbname` (also `postgres://`); a password
   may come from PGPASSWORD or ~/.pgpass instead of the URL.
+- `sqlcipher:///relative/path.sqlite`, `sqlcipher:////absolute/path.sqlite`: an SQLite
+  file encrypted with SQLCipher.  Its passphrase is never part of the URL (URLs are
+  shown and logged): it comes from PAO_CLINIC_PASSPHRASE or is asked for
+  (`connection.remember_passphrase`).  Its engine is "sqlite" with `encrypted` set, so
+  everything true of an SQLite file (a path, WAL, backups beside it) holds for it too.
 
 Chosen by `--database URL`, else the environment variable PAO_CLINIC_DATABASE, else
 the SQLite file in the user's data directory (`default_database_url()`).
@@ -30,6 +35,7 @@ class DatabaseLocation:
     password: str | None = None
     host: str | None = None
     port: int | None = None
+    encrypted: bool = False  # sqlite only: an SQLCipher file (sqlcipher:///)
 
     @property
     def sqlite_file(self) -> Path | None:
@@ -40,9 +46,16 @@ class DatabaseLocation:
     def describe(self) -> str:
         """The location for people (never shows a password)."""
         if self.engine == "sqlite":
-            return f"SQLite {self.path}"
+            return f"encrypted SQLite {self.path}" if self.encrypted else f"SQLite {self.path}"
         where = f"{self.host or 'local socket'}{':' + str(self.port) if self.port else ''}"
         return f"PostgreSQL {self.name} on {where}"
+
+    def file_url(self, file: Path | None = None) -> str:
+        """The URL of this SQLite file (or of `file`, e.g. a backup, opened the same way), with its absolute path."""
+        file = self.sqlite_file if file is None else file
+        if self.engine != "sqlite" or file is None:
+            raise ValueError(f"{self.describe()} is not an SQLite file")
+        return f"{'sqlcipher' if self.encrypted else 'sqlite'}:///{file.absolute()}"
 
 
 def default_database_url() -> str:
@@ -61,11 +74,14 @@ def parse_database_url(url: str) -> DatabaseLocation:
             f"database URL '{url}' is not understood: use sqlite:///path or postgresql://user@host:port/db"
         )
     scheme = url.split("://", 1)[0].lower()
-    if scheme == "sqlite":
-        path = unquote(url[len("sqlite:///"):]) if url.lower().startswith("sqlite:///") else ""
+    if scheme in ("sqlite", "sqlcipher"):
+        prefix = f"{scheme}:///"
+        path = unquote(url[len(prefix):]) if url.lower().startswith(prefix) else ""
         if not path:
-            raise StorageError(f"database URL '{url}' has no file path: use sqlite:///path/to/file.sqlite")
-        return DatabaseLocation(engine="sqlite", path=path)
+            raise StorageError(f"database URL '{url}' has no file path: use {prefix}path/to/file.sqlite")
+        if scheme == "sqlcipher" and path == ":memory:":
+            raise StorageError("an encrypted database must be a file: use sqlcipher:///path/to/file.sqlite")
+        return DatabaseLocation(engine="sqlite", path=path, encrypted=scheme == "sqlcipher")
     if scheme in ("postgresql", "postgres"):
         parts = urlsplit(url)
         name = unquote(parts.path.lstrip("/"))
@@ -83,9 +99,8 @@ def parse_database_url(url: str) -> DatabaseLocation:
             host=parts.hostname,
             port=port,
         )
-    if scheme == "sqlcipher":
-        raise StorageError("encrypted databases (sqlcipher://) are not available in this version yet")
-    raise StorageError(f"database URL scheme '{scheme}' is not supported: use sqlite:/// or postgresql://")
+    raise StorageError(f"database URL scheme '{scheme}' is not supported: use sqlite:///, sqlcipher:/// "
+                       "or postgresql://")
 
 
 def _without_password(url: str) -> str:

@@ -15,12 +15,16 @@ Our mark: every PAO Clinic SQLite file carries `PRAGMA application_id = 0x50414F
 and set on open on a file made by an earlier version (our `schema_version` table, id 0).
 A file with any other application id, or id 0 and tables that are not ours, belongs to
 another program and is refused untouched.  Before anything is written, an SQLite file
-passes `PRAGMA quick_check`; a damaged file is refused with the way to restore it.
+passes `PRAGMA quick_check`; a damaged file is refused with the way to restore it: the
+newest good backup in the backup folder and the exact `pao-clinic restore` command.
+
+An encrypted file (`sqlcipher:///`) is read with its passphrase for every one of these
+checks (`connection.sqlite_file_connection`); a wrong passphrase is `WrongPassphrase`.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import shlex
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -28,12 +32,13 @@ from typing import Iterator
 from peewee import Database
 
 from pao_clinic.errors import StorageError
-from pao_clinic.storage.connection import bind, bound_database_url, close_database, connect
+from pao_clinic.storage.backup_files import newest_good_backup
+from pao_clinic.storage.connection import (  # noqa: F401  (PAO_CLINIC_APPLICATION_ID: named here as before)
+    PAO_CLINIC_APPLICATION_ID, bind, bound_database_url, close_database, connect, integrity_findings,
+    is_plain_sqlite_file, sqlite_driver, sqlite_file_connection,
+)
 from pao_clinic.storage.location import DatabaseLocation, parse_database_url
 from pao_clinic.storage.migrations import restore_hint, schema_version, upgrade_schema
-
-#: `PRAGMA application_id` of a PAO Clinic SQLite file: "PAOC" in ASCII (0x50 0x41 0x4F 0x43).
-PAO_CLINIC_APPLICATION_ID = 0x50414F43
 
 # What an SQLite file holds, for the decision to open, create or refuse.
 _NOTHING = "nothing"          # no file, zero bytes, or an SQLite file without any table
@@ -63,8 +68,9 @@ def database_place(url: str) -> str:
     return str(file.absolute()) if file is not None else location.describe()
 
 
-def _sqlite_contents(file: Path) -> str:
+def _sqlite_contents(location: DatabaseLocation) -> str:
     """What the file holds, read without changing it (no journal mode, no new file)."""
+    file = location.sqlite_file
     try:
         if not file.exists() or (file.is_file() and file.stat().st_size == 0):
             return _NOTHING
@@ -72,18 +78,19 @@ def _sqlite_contents(file: Path) -> str:
         raise StorageError(f"cannot open the database {file.absolute()}: {exc.strerror.lower()}") from None
     if not file.is_file():
         raise StorageError(f"cannot open the database {file.absolute()}: it is a folder, not a file")
+    driver = sqlite_driver(location)
     try:
-        probe = sqlite3.connect(f"{file.absolute().as_uri()}?mode=ro", uri=True)
+        probe = sqlite_file_connection(location, mode="ro")
         try:
             application_id = probe.execute("PRAGMA application_id").fetchone()[0]
             tables = {name for (name,) in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         finally:
             probe.close()
-    except sqlite3.OperationalError as exc:  # cannot be opened (permissions, a locked folder, ...)
+    except driver.OperationalError as exc:  # cannot be opened (permissions, a locked folder, ...)
         raise StorageError(f"cannot open the database {file.absolute()}: {exc}") from None
-    except sqlite3.DatabaseError as exc:
+    except driver.DatabaseError as exc:
         if "malformed" in str(exc):  # an SQLite file whose schema pages are damaged
-            raise DamagedDatabaseError(file, str(exc)) from None
+            raise DamagedDatabaseError(location, str(exc)) from None
         return _NOT_SQLITE  # "file is not a database"
     if application_id == PAO_CLINIC_APPLICATION_ID:
         return _CLINIC
@@ -95,29 +102,44 @@ def _sqlite_contents(file: Path) -> str:
 
 
 class DamagedDatabaseError(StorageError):
-    """An SQLite file that fails its integrity check; nothing was written to it."""
+    """An SQLite file that fails its integrity check; nothing was written to it.
 
-    def __init__(self, file: Path, detail: str):
-        self.file = file.absolute()
-        location = DatabaseLocation(engine="sqlite", path=str(file))
+    The message says how to get a good database back: the newest good backup and the
+    exact `pao-clinic restore` command, else the copy made before the last upgrade.
+    """
+
+    def __init__(self, location: DatabaseLocation, detail: str):
+        self.file = location.sqlite_file.absolute()
+        self.backup = newest_good_backup(location)
         super().__init__(f"the database {self.file} is damaged ({detail}); nothing was changed. "
-                         f"{restore_hint(location)}")
+                         f"{damaged_restore_hint(location, self.backup)}")
 
 
-def _check_sqlite_integrity(file: Path) -> None:
+def damaged_restore_hint(location: DatabaseLocation, backup) -> str:
+    """The way back from a damaged file: `pao-clinic restore` of the newest good backup, if there is one."""
+    if backup is None:
+        return restore_hint(location)
+    made = backup.made_at.strftime("%d %b %Y %H:%M UTC")
+    return (f"Restore it from the newest good backup ({backup.path}, made {made}): "
+            f"pao-clinic restore {shlex.quote(str(backup.path))} --database {shlex.quote(location.file_url())}")
+
+
+def _check_sqlite_integrity(location: DatabaseLocation) -> None:
     """`PRAGMA quick_check` on a read-only connection; DamagedDatabaseError unless it says ok."""
+    file = location.sqlite_file
+    driver = sqlite_driver(location)
     try:
-        probe = sqlite3.connect(f"{file.absolute().as_uri()}?mode=ro", uri=True)
+        probe = sqlite_file_connection(location, mode="ro")
         try:
-            findings = [row[0] for row in probe.execute("PRAGMA quick_check(5)")]
+            findings = integrity_findings(probe)
         finally:
             probe.close()
-    except sqlite3.OperationalError as exc:
+    except driver.OperationalError as exc:
         raise StorageError(f"cannot open the database {file.absolute()}: {exc}") from None
-    except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
-        raise DamagedDatabaseError(file, str(exc)) from None
+    except driver.DatabaseError as exc:  # "database disk image is malformed"
+        raise DamagedDatabaseError(location, str(exc)) from None
     if findings != ["ok"]:
-        raise DamagedDatabaseError(file, "quick_check: " + "; ".join(findings[:3]))
+        raise DamagedDatabaseError(location, "quick_check: " + "; ".join(findings[:3]))
 
 
 def _mark_as_ours(db: Database, location: DatabaseLocation) -> None:
@@ -140,12 +162,14 @@ def _refuse_foreign_file(location: DatabaseLocation) -> None:
     file = location.sqlite_file
     if file is None:
         return
-    contents = _sqlite_contents(file)
+    contents = _sqlite_contents(location)
     if contents == _OTHER:
         raise StorageError(f"{file.absolute()} is not a PAO Clinic database: it holds another program's "
                            "tables. Nothing was changed; check --database")
     if contents == _NOT_SQLITE:
-        raise StorageError(f"{file.absolute()} is not a PAO Clinic database: it is not an SQLite file. "
+        encrypted_hint = ("" if location.encrypted or is_plain_sqlite_file(file) else
+                          f" (if it is an encrypted PAO Clinic database, open it as sqlcipher:///{file.absolute()})")
+        raise StorageError(f"{file.absolute()} is not a PAO Clinic database: it is not an SQLite file{encrypted_hint}. "
                            "Nothing was changed; check --database")
 
 
@@ -156,7 +180,7 @@ def database_is_missing(url: str) -> bool:
     """
     location = parse_database_url(url)
     file = location.sqlite_file
-    return file is not None and _sqlite_contents(file) == _NOTHING
+    return file is not None and _sqlite_contents(location) == _NOTHING
 
 
 def open_database(url: str, *, create: bool = False) -> Database:
@@ -170,7 +194,7 @@ def open_database(url: str, *, create: bool = False) -> Database:
     if not create and database_is_missing(url):
         raise NoDatabaseError(database_place(url))
     if location.sqlite_file is not None and location.sqlite_file.is_file():
-        _check_sqlite_integrity(location.sqlite_file)
+        _check_sqlite_integrity(location)
     db = connect(location, create=create)
     try:
         upgrade_schema(db, location)
