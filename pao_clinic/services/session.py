@@ -4,21 +4,31 @@
 and yields an `AuditTrail`; the caller validates and writes inside it and records
 what changed.  Audit entries are written in the same transaction as the change, so
 a write and its audit entry commit together or not at all.
+
+The audit trail is a hash chain (see `storage.models.AuditEntry`): each entry's hash
+covers its content and the newest entry's hash before it.  Writers take turns at the
+chain's end: on SQLite every write transaction is BEGIN IMMEDIATE (one writer at a
+time); on PostgreSQL `AuditTrail` takes the transaction-level advisory lock
+`AUDIT_CHAIN_LOCK` before it reads the newest hash, and holds it to commit.  Should
+two writers ever chain onto the same entry, the unique index on `previous_hash`
+refuses the second (a ConflictError: nothing saved, try again).
 """
 
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from typing import Iterable, Iterator
 
-from peewee import IntegrityError
+from peewee import IntegrityError, PostgresqlDatabase, chunked
 
-from pao_clinic.storage.connection import write_transaction
+from pao_clinic.storage.connection import database, write_transaction
 from pao_clinic.errors import ConflictError, PermissionDenied
-from pao_clinic.storage.models import AuditEntry, utc_now
+from pao_clinic.storage.models import (
+    AUDIT_GENESIS_HASH, AuditEntry, audit_entry_hash, audit_time_for_storage, utc_now,
+)
 from pao_clinic.services.changes import announce_change
 
 CLINICAL_ROLES = ("nurse", "consultant")
@@ -64,6 +74,33 @@ def plain_json(value) -> object:
     return value
 
 
+#: The PostgreSQL advisory lock (transaction level) that serialises writers at the audit chain's end:
+#: "PAOC" in ASCII, as the SQLite files' application id.
+AUDIT_CHAIN_LOCK = 0x50414F43
+#: Rows per INSERT statement (SQLite allows 32,766 parameters in one; an entry has 11).
+_AUDIT_ROWS_PER_INSERT = 500
+
+
+def newest_audit_hash() -> str:
+    """The hash the next audit entry chains to (the genesis value for the first); inside a write.
+
+    On PostgreSQL it first takes `AUDIT_CHAIN_LOCK` for the rest of the transaction, so
+    no other writer can add an entry between this read and this transaction's commit.
+    (Not cached: a savepoint rolled back inside the transaction could take the entries
+    it wrote with it; the read is one index lookup.)
+    """
+    db = database.obj
+    if isinstance(db, PostgresqlDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (AUDIT_CHAIN_LOCK,))
+    row = AuditEntry.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1).tuples().first()
+    return AUDIT_GENESIS_HASH if row is None or row[0] is None else row[0]
+
+
+def _whole_or_none(value) -> int | None:
+    """An id as the database gives it back (so the hash written is the hash read)."""
+    return None if value is None else int(value)
+
+
 class AuditTrail:
     """Records audit entries for one write, inside its transaction."""
 
@@ -75,26 +112,46 @@ class AuditTrail:
         self.record_many([AuditRecord(action, record_type, record_id, patient_id, before, after)])
 
     def record_many(self, records: Iterable["AuditRecord"]) -> None:
-        """Several entries in one statement (an import writes one per patient)."""
-        rows = [self._row(r) for r in records]
-        if not rows:
-            return
-        AuditEntry.insert_many(rows).execute()
-        for patient_id in {row["patient"] for row in rows}:
-            announce_change(patient_id)  # others' windows refresh (PostgreSQL NOTIFY, sent on commit)
+        """Several entries at once, chained in the order given (an import writes thousands in one go).
 
-    def _row(self, r: "AuditRecord") -> dict:
-        return {
-            "at": utc_now(),
-            "user": self.actor.user_id,
+        Inside the caller's write transaction; alone (outside one) it opens its own.
+        """
+        records = list(records)
+        if not records:
+            return
+        db = database.obj
+        outside = db is None or db.transaction_depth() == 0
+        with write_transaction() if outside else nullcontext():
+            at = utc_now()
+            stored_at = audit_time_for_storage(at, db)
+            previous = newest_audit_hash()
+            rows = []
+            for r in records:
+                row = self._row(r, stored_at, previous)
+                previous = row["entry_hash"]
+                rows.append(row)
+            for batch in chunked(rows, _AUDIT_ROWS_PER_INSERT):
+                AuditEntry.insert_many(batch).execute()
+            for patient_id in {row["patient"] for row in rows}:
+                announce_change(patient_id)  # others' windows refresh (PostgreSQL NOTIFY, sent on commit)
+
+    def _row(self, r: "AuditRecord", at: datetime, previous_hash: str) -> dict:
+        row = {
+            "at": at,
+            "user": _whole_or_none(self.actor.user_id),
             "user_name": self.actor.name,
             "action": r.action,
             "record_type": r.record_type,
-            "record_id": r.record_id,
-            "patient": r.patient_id,
+            "record_id": _whole_or_none(r.record_id),
+            "patient": _whole_or_none(r.patient_id),
             "before": None if r.before is None else json.dumps(plain_json(r.before), ensure_ascii=False, sort_keys=True),
             "after": None if r.after is None else json.dumps(plain_json(r.after), ensure_ascii=False, sort_keys=True),
+            "previous_hash": previous_hash,
         }
+        row["entry_hash"] = audit_entry_hash(previous_hash, at, row["user"], row["user_name"], row["action"],
+                                             row["record_type"], row["record_id"], row["patient"],
+                                             row["before"], row["after"])
+        return row
 
 
 @dataclass(frozen=True, slots=True)

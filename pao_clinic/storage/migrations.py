@@ -21,10 +21,10 @@ import sqlite3
 from pathlib import Path
 from typing import Callable
 
-from peewee import Database
+from peewee import Database, PostgresqlDatabase
 
 from pao_clinic.storage.location import DatabaseLocation
-from pao_clinic.storage.models import SCHEMA_1_MODELS, SCHEMA_2_MODELS
+from pao_clinic.storage.models import AUDIT_GENESIS_HASH, SCHEMA_1_MODELS, SCHEMA_2_MODELS, audit_entry_hash
 from pao_clinic.errors import StorageError
 
 PARTIAL_UNIQUE_INDEXES = (
@@ -51,9 +51,93 @@ def _migration_2_referral_history_and_documents(db: Database) -> None:
         db.create_tables(SCHEMA_2_MODELS, safe=False)
 
 
+#: What the database says when something tries to change or remove an audit entry.
+AUDIT_APPEND_ONLY_MESSAGE = "the audit trail is append-only: audit entries cannot be changed or deleted"
+AUDIT_NEEDS_HASH_MESSAGE = "an audit entry needs its previous_hash and entry_hash (written by PAO Clinic)"
+#: How many existing entries migration 3 reads and chains at a time.
+_CHAIN_CHUNK = 2000
+
+AUDIT_INDEXES = (
+    # one entry per link: a second entry chained to the same predecessor (a fork) is refused
+    "CREATE UNIQUE INDEX IF NOT EXISTS audit_entry_previous_hash ON audit_entry (previous_hash)",
+    "CREATE INDEX IF NOT EXISTS audit_entry_at ON audit_entry (at)",
+    "CREATE INDEX IF NOT EXISTS audit_entry_record ON audit_entry (record_type, record_id)",
+)
+SQLITE_AUDIT_TRIGGERS = (
+    "CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry "
+    f"BEGIN SELECT RAISE(ABORT, '{AUDIT_APPEND_ONLY_MESSAGE}'); END",
+    "CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry "
+    f"BEGIN SELECT RAISE(ABORT, '{AUDIT_APPEND_ONLY_MESSAGE}'); END",
+    "CREATE TRIGGER audit_entry_needs_hash BEFORE INSERT ON audit_entry "
+    "WHEN NEW.previous_hash IS NULL OR NEW.entry_hash IS NULL "
+    f"BEGIN SELECT RAISE(ABORT, '{AUDIT_NEEDS_HASH_MESSAGE}'); END",
+)
+POSTGRES_AUDIT_TRIGGERS = (
+    "CREATE OR REPLACE FUNCTION audit_entry_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    f"BEGIN RAISE EXCEPTION '{AUDIT_APPEND_ONLY_MESSAGE}' USING ERRCODE = 'insufficient_privilege'; END $$",
+    "CREATE TRIGGER audit_entry_no_update_or_delete BEFORE UPDATE OR DELETE ON audit_entry "
+    "FOR EACH ROW EXECUTE FUNCTION audit_entry_is_append_only()",
+    "CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON audit_entry "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_entry_is_append_only()",
+    "ALTER TABLE audit_entry ALTER COLUMN previous_hash SET NOT NULL",
+    "ALTER TABLE audit_entry ALTER COLUMN entry_hash SET NOT NULL",
+)
+
+
+def _migration_3_append_only_hash_chained_audit(db: Database) -> None:
+    """Audit entries hash-chained, and refused UPDATE and DELETE by the database itself.
+
+    Adds `previous_hash` and `entry_hash` (a database created by migration 1 of this
+    version has them already), chains the entries already there in order of id, adds
+    the indexes, and the triggers: UPDATE and DELETE (and TRUNCATE on PostgreSQL) are
+    refused, and so is an entry without its hashes.
+    """
+    postgres = isinstance(db, PostgresqlDatabase)
+    if postgres:  # no other session adds entries while the existing ones are chained
+        db.execute_sql("LOCK TABLE audit_entry IN EXCLUSIVE MODE")
+    columns = {column.name for column in db.get_columns("audit_entry")}
+    for name in ("previous_hash", "entry_hash"):
+        if name not in columns:
+            db.execute_sql(f"ALTER TABLE audit_entry ADD COLUMN {name} VARCHAR(64)")
+    _chain_existing_audit_entries(db, postgres)
+    for statement in AUDIT_INDEXES:
+        db.execute_sql(statement)
+    for statement in POSTGRES_AUDIT_TRIGGERS if postgres else SQLITE_AUDIT_TRIGGERS:
+        db.execute_sql(statement)
+
+
+def _chain_existing_audit_entries(db: Database, postgres: bool) -> None:
+    """Give every entry already there its hashes, in order of id (a chunk at a time)."""
+    previous, last_id = AUDIT_GENESIS_HASH, 0
+    placeholder = "%s" if postgres else "?"
+    while True:
+        rows = db.execute_sql(
+            "SELECT id, at, user_id, user_name, action, record_type, record_id, patient_id, before, after "
+            f"FROM audit_entry WHERE id > {placeholder} ORDER BY id LIMIT {_CHAIN_CHUNK}", (last_id,)).fetchall()
+        if not rows:
+            return
+        links = []
+        for entry_id, at, user_id, user_name, action, record_type, record_id, patient_id, before, after in rows:
+            entry_hash = audit_entry_hash(previous, at, user_id, user_name, action, record_type, record_id,
+                                          patient_id, before, after)
+            links.append((entry_id, previous, entry_hash))
+            previous = entry_hash
+        last_id = rows[-1][0]
+        if postgres:
+            values = ", ".join(["(%s, %s, %s)"] * len(links))
+            db.execute_sql(
+                "UPDATE audit_entry SET previous_hash = v.previous_hash, entry_hash = v.entry_hash "
+                f"FROM (VALUES {values}) AS v(id, previous_hash, entry_hash) WHERE audit_entry.id = v.id",
+                [value for link in links for value in link])
+        else:
+            db.connection().executemany("UPDATE audit_entry SET previous_hash = ?, entry_hash = ? WHERE id = ?",
+                                        [(p, h, i) for i, p, h in links])
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_1_clinical_record,
     _migration_2_referral_history_and_documents,
+    _migration_3_append_only_hash_chained_audit,
 )
 CURRENT_SCHEMA_VERSION = len(MIGRATIONS)
 

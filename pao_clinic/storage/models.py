@@ -11,10 +11,13 @@ and take the row out of the live views and exports.  Every mutable row carries a
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime, timezone
 
 from peewee import (
     BlobField,
+    PostgresqlDatabase,
     BooleanField,
     Check,
     CharField,
@@ -274,7 +277,17 @@ class DecisionRow(ClinicalRow):
 
 
 class AuditEntry(BaseModel):
-    """Who did what to which record, with the record before and after (JSON)."""
+    """Who did what to which record, with the record before and after (JSON).
+
+    Append-only: from migration 3 the database refuses UPDATE and DELETE on this table
+    (triggers on SQLite and PostgreSQL), and each entry carries `entry_hash`, SHA-256
+    over its content and `previous_hash` (the hash of the entry before it by id; a fixed
+    genesis value for the first), so an entry changed or removed behind the app's back
+    breaks the chain (`services.audit.verify_audit_chain`, `pao-clinic audit verify`).
+    Entries are written only by `services.session.AuditTrail`, which computes the hashes.
+    The two hash columns are nullable here only so that migration 1 can still create the
+    table; migration 3 makes the database refuse an entry without them.
+    """
 
     at = DateTimeField(default=utc_now)
     user = ForeignKeyField(User, null=True, backref="+")
@@ -285,9 +298,59 @@ class AuditEntry(BaseModel):
     patient = ForeignKeyField(Patient, null=True, backref="+")
     before = TextField(null=True)
     after = TextField(null=True)
+    # --- added by migration 3 ---
+    previous_hash = CharField(max_length=64, null=True)
+    entry_hash = CharField(max_length=64, null=True)
 
     class Meta:
         table_name = "audit_entry"
+
+
+#: `previous_hash` of the first audit entry: the chain starts here.
+AUDIT_GENESIS_HASH = "0" * 64
+#: Written into every entry's hashed content, so a later change of the serialisation can be told apart.
+AUDIT_HASH_FORMAT = "pao-clinic-audit-1"
+
+
+def audit_time_text(at: datetime | str) -> str:
+    """An audit entry's time as hashed: ISO 8601 in UTC with microseconds (`2026-04-12T13:03:05.000123Z`).
+
+    Accepts the time as either backend reads it back: an aware datetime (SQLite keeps
+    `+00:00`), a naive one (PostgreSQL's `timestamp` column: UTC by our convention), or
+    the stored text (a raw SQLite read).
+    """
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at.strip().replace(" ", "T", 1).replace("Z", "+00:00"))
+    at = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def audit_time_for_storage(at: datetime, db=None) -> datetime:
+    """The value to store in `audit_entry.at` so it reads back as the same instant on every session.
+
+    PostgreSQL's column is `timestamp` (no zone): psycopg2 sends an aware datetime as
+    `timestamptz`, which the server turns into the *session's* local time, so it is given
+    the UTC wall time without a zone instead.  SQLite stores the aware time's text as it is.
+    """
+    at = at.astimezone(timezone.utc)
+    db = db if db is not None else database.obj
+    return at.replace(tzinfo=None) if isinstance(db, PostgresqlDatabase) else at
+
+
+def audit_entry_hash(previous_hash: str, at: datetime | str, user_id: int | None, user_name: str, action: str,
+                     record_type: str, record_id: int | None, patient_id: int | None,
+                     before: str | None, after: str | None) -> str:
+    """SHA-256 (hex) over an entry's content and the hash of the entry before it.
+
+    The content is serialised canonically: a JSON array, in this order, of the format
+    tag, the time (`audit_time_text`), user id, user name, action, record type, record
+    id, patient id, and the before and after JSON exactly as stored, then the previous
+    hash.  Anyone holding an export (`audit export` gives every column) can recompute it.
+    """
+    content = [AUDIT_HASH_FORMAT, audit_time_text(at), user_id, user_name, action, record_type, record_id,
+               patient_id, before, after, previous_hash]
+    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class ClinicSetting(BaseModel):
