@@ -7,6 +7,7 @@ Rendering tests build her record as plain values (no database); the service test
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 from io import BytesIO
@@ -297,8 +298,9 @@ def test_a_fracture_found_during_her_second_pregnancy_reads_during_pregnancy_2()
                    breastfeeding=(), fractures=(first_fracture,))
     content = content_for(record)
     text = " ".join(pages_of(render_letter_pdf(content, draft=False))).replace("\n", " ")
-    assert f"identified on {written_date(first_fracture.identified_on)}, during pregnancy 2;" in text
-    assert "weeks after delivery (pregnancy 1" not in text
+    # due in 60 days, so 280 - 90 = 190 days (27 weeks) of gestation on the day of the fracture
+    assert f"identified on {written_date(first_fracture.identified_on)}, at 27 weeks of her second pregnancy;" in text
+    assert "after the delivery" not in text
     (row,) = content.fractures.rows
     assert row[content.fractures.headers.index("After delivery")] == "during pregnancy 2"
 
@@ -313,8 +315,8 @@ def test_the_letter_counts_weeks_postpartum_as_the_timeline_does():
             fracture.identified_on - days_ago(120)).days // 7
         assert where.words == f"{where.weeks} weeks postpartum (pregnancy 1)"
     text = " ".join(pages_of(render_letter_pdf(content_for(record), draft=False))).replace("\n", " ")
-    assert (f"identified on {written_date(days_ago(80))}, {(120 - 80) // 7} weeks after delivery (pregnancy 1, "
-            f"{written_date(days_ago(120))})") in text
+    assert (f"identified on {written_date(days_ago(80))}, {(120 - 80) // 7} weeks after the delivery of "
+            f"{written_date(days_ago(120))};") in text
 
 
 def test_no_recipient_address_or_no_identifier_blocks_issuing():
@@ -514,3 +516,77 @@ def test_draft_letters_gives_each_letter_as_draft_letter_does_with_no_more_state
     assert written_rows() == before
     with pytest.raises(PermissionDenied):
         list(letter_service.draft_letters(clinic.admin, due, today=ON))
+
+
+# --- where she presented in her pregnancies, in words that read true -----------------------------
+
+def _delivered(number: int, ended: date, **kw) -> Pregnancy:
+    return Pregnancy(ref=f"preg{number}", number=number, outcome=kw.pop("outcome", "live_birth"), ended_on=ended,
+                     delivery_mode=kw.pop("delivery_mode", "vaginal"), **kw)
+
+
+def _first_fracture_on(day: date) -> Fracture:
+    return Fracture(ref="fx1", site="l1", identified_on=day, imaging="mri", trauma="none", genant_grade=2)
+
+
+@pytest.mark.parametrize("pregnancies, fracture_day, words", [
+    # 40 days after her only delivery
+    ((_delivered(1, days_ago(120)),), days_ago(80), f"5 weeks after the delivery of {written_date(days_ago(120))}"),
+    # a second baby born since (taken to be conceived 280 days before): the weeks count from the delivery before
+    ((_delivered(1, days_ago(400)), _delivered(2, days_ago(30))), days_ago(330),
+     f"10 weeks after the delivery of {written_date(days_ago(400))}"),
+    ((_delivered(1, days_ago(33)),), days_ago(30), f"3 days after the delivery of {written_date(days_ago(33))}"),
+    ((_delivered(1, days_ago(31)),), days_ago(30), f"1 day after the delivery of {written_date(days_ago(31))}"),
+    ((_delivered(1, days_ago(30)),), days_ago(30), f"on the day of the delivery of {written_date(days_ago(30))}"),
+    ((_delivered(1, days_ago(37)),), days_ago(30), f"1 week after the delivery of {written_date(days_ago(37))}"),
+    # during a later pregnancy, dated from its due date (due in 60 days: 280 - 90 days = 27 weeks)
+    ((_delivered(1, days_ago(1480)), Pregnancy(ref="preg2", number=2, outcome="ongoing", due_date=ON + timedelta(days=60))),
+     days_ago(30), "at 27 weeks of her second pregnancy"),
+    # during a later pregnancy with no due date recorded
+    ((_delivered(1, days_ago(1480)), Pregnancy(ref="preg2", number=2, outcome="ongoing")),
+     days_ago(30), "during her second pregnancy"),
+    # during her first pregnancy, delivered since: 280 - (10 + 70) = 200 days of gestation, 28 weeks
+    ((_delivered(1, days_ago(30), due_date=ON + timedelta(days=10)),), days_ago(70),
+     "at 28 weeks of her first pregnancy"),
+    # after a miscarriage only: no delivery yet
+    ((Pregnancy(ref="preg1", number=1, outcome="miscarriage", ended_on=days_ago(200)),), days_ago(30),
+     "before any delivery"),
+    ((), days_ago(30), "with no pregnancy recorded"),
+])
+def test_presentation_timing_reads_true_wherever_she_presented(pregnancies, fracture_day, words):
+    from pao_clinic.letters.content import presentation_words
+
+    record = lucja(pregnancies=pregnancies, breastfeeding=(), fractures=(_first_fracture_on(fracture_day),))
+    assert presentation_words(record, fracture_day) == words
+    for specialty in ("gp", "osteoporosis_service", "pao_expert_service", "spinal_surgery"):
+        content = content_for(record, physio_referral(specialty=specialty))
+        opening = " ".join(block.text for block in content.opening)
+        assert f"on {written_date(fracture_day)}, {words}" in opening, specialty
+        assert "after delivery" not in opening and "after her delivery" not in opening, specialty
+        summary = " ".join(content.clinical_summary)
+        assert f"identified on {written_date(fracture_day)}, {words};" in summary
+
+
+def test_the_letter_says_at_which_week_of_her_second_pregnancy_she_presented():
+    second = Pregnancy(ref="preg2", number=2, outcome="ongoing", due_date=ON + timedelta(days=60))
+    record = lucja(pregnancies=(_delivered(1, days_ago(1480)), second), breastfeeding=(),
+                   fractures=(_first_fracture_on(days_ago(30)),))
+    text = " ".join(" ".join(pages_of(render_letter_pdf(content_for(record, physio_referral(specialty="gp")),
+                                                        draft=False))).split())
+    assert (f"Her first fragility fracture was identified on {written_date(days_ago(30))}, at 27 weeks of her "
+            "second pregnancy.") in text
+
+
+def test_a_template_still_using_the_retired_weeks_postpartum_placeholder_is_told_what_to_write():
+    text = "[opening]\nShe presented {weeks_postpartum_at_presentation} after delivery.\n[request]\n- Please see her.\n"
+    with pytest.raises(TemplateError) as refused:
+        parse_template("spinal_surgery", text, "letters/spinal_surgery.txt")
+    message = str(refused.value)
+    assert "letters/spinal_surgery.txt" in message and "{weeks_postpartum_at_presentation}" in message
+    assert "{presentation_timing}" in message
+
+
+def test_the_templates_readme_lists_every_placeholder():
+    readme = (Path(letter_templates.__file__).parents[2] / "resources" / "letters" / "README.md").read_text("utf-8")
+    listed = set(re.findall(r"^\| `\{([a-z_]+)\}` \|", readme, flags=re.MULTILINE))
+    assert listed == set(PLACEHOLDERS)

@@ -50,7 +50,7 @@ from pao_clinic.record.code_words import (  # the clinic's words for codes, one 
 )
 from pao_clinic.record.dates import age_on, written_date
 from pao_clinic.record.nhs_number import format_nhs_number
-from pao_clinic.timeline import postpartum_on
+from pao_clinic.timeline import GESTATION_DAYS, postpartum_on
 
 
 # Specialists asked about bone treatment: their letters carry the medication check.
@@ -216,11 +216,6 @@ def _result(value: float, unit: str) -> str:
     return f"{written_number(value)} {unit}" if unit != "flag" else ("abnormal" if value else "normal")
 
 
-def _birth_before(record: PatientRecord, day: date) -> Pregnancy | None:
-    births = births_on(record, day)
-    return births[-1] if births else None
-
-
 def _postpartum_at(record: PatientRecord, fracture_day: date, pregnancy_ref: str | None) -> str | None:
     """Weeks from her delivery to a fracture ("6 weeks"), "during pregnancy 2", or None (the timeline's count)."""
     where = postpartum_on(record, fracture_day, pregnancy_ref)
@@ -229,15 +224,48 @@ def _postpartum_at(record: PatientRecord, fracture_day: date, pregnancy_ref: str
     return None if where.weeks is None else _weeks(where.weeks * 7)
 
 
-def _after_delivery_words(record: PatientRecord, day: date) -> str:
-    """`, 6 weeks after delivery (pregnancy 1, 02-Mar-2025)`, `, during pregnancy 2`, or nothing."""
-    where = postpartum_on(record, day)
+ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def _her_pregnancy(number: int) -> str:
+    """`her second pregnancy` (`pregnancy 11` past the tenth)."""
+    return f"her {ORDINAL_WORDS[number - 1]} pregnancy" if 1 <= number <= len(ORDINAL_WORDS) else f"pregnancy {number}"
+
+
+def _gestation_weeks(pregnancy: Pregnancy, day: date) -> int | None:
+    """Completed weeks of gestation on `day`, dated from the due date (None: no due date recorded)."""
+    if pregnancy.due_date is None:
+        return None
+    days = GESTATION_DAYS - (pregnancy.due_date - day).days
+    return days // 7 if days >= 0 else None
+
+
+def presentation_words(record: PatientRecord, day: date, pregnancy_ref: str | None = None) -> str:
+    """Where `day` fell in her pregnancies, in words that read true after a date (the timeline's count):
+
+    `6 weeks after the delivery of 03-Feb-2026`, `3 days after the delivery of ...`,
+    `on the day of the delivery of ...`, `at 32 weeks of her second pregnancy` (dated from
+    its due date), `during her second pregnancy` (no due date), `before any delivery`, or
+    `with no pregnancy recorded`.  A day inside a later pregnancy is during that pregnancy,
+    whatever deliveries came before it.
+    """
+    where = postpartum_on(record, day, pregnancy_ref)
     if where.during_pregnancy:
-        return f", during pregnancy {where.pregnant_with}"
+        carrying = next(p for p in record.pregnancies if p.number == where.pregnant_with)
+        weeks = _gestation_weeks(carrying, day)
+        which = _her_pregnancy(carrying.number)
+        return f"during {which}" if weeks is None else f"at {weeks} week{'s' if weeks != 1 else ''} of {which}"
     if where.weeks is None:
-        return ""
-    birth = _birth_before(record, day)
-    return f", {_weeks(where.weeks * 7)} after delivery (pregnancy {where.pregnancy}, {written_date(birth.ended_on)})"
+        return "before any delivery" if record.pregnancies else "with no pregnancy recorded"
+    birth = next(p for p in births_on(record, day) if p.number == where.pregnancy)
+    days = (day - birth.ended_on).days
+    if days == 0:
+        when = "on the day of"
+    elif days < 7:
+        when = f"{days} day{'s' if days != 1 else ''} after"
+    else:
+        when = f"{_weeks(days)} after"
+    return f"{when} the delivery of {written_date(birth.ended_on)}"
 
 
 LISTED_IN_FULL = 6   # more fractures than this are summarised in sentences (the table lists them all)
@@ -460,9 +488,9 @@ def _clinical_summary(record: PatientRecord, today: date, settings: ClinicSettin
     else:
         lines = [f"Diagnosis: pregnancy-associated osteoporosis, with {len(fractures)} fragility "
                  f"fracture{'s' if len(fractures) != 1 else ''} recorded."]
-        after = _after_delivery_words(record, first)
+        after = presentation_words(record, first)
         levels = vertebral_levels_at_presentation(record, today, settings)
-        lines.append(f"Presentation: first fragility fracture identified on {written_date(first)}{after}; "
+        lines.append(f"Presentation: first fragility fracture identified on {written_date(first)}, {after}; "
                      f"vertebral levels at presentation: {', '.join(l.upper() for l in levels) or 'none'}.")
         repeats = repeat_fractures(record, today, settings)
         lines.append(f"Repeat fractures since presentation: {len(repeats)}"
@@ -488,7 +516,6 @@ def _placeholder_values(record: PatientRecord, referral: Referral, recipient: Re
     first = index_date(record, today)
     births = births_on(record, today)
     latest_birth = births[-1] if births else None
-    birth_at_first = _birth_before(record, first) if first else None
     fractures = fragility_fractures(record, today)
     dexa = interpret_dexa_history(record, today, settings)
     screens = sorted((e for e in record.epds if e.assessed_on <= today), key=lambda e: e.assessed_on)
@@ -534,7 +561,7 @@ def _placeholder_values(record: PatientRecord, referral: Referral, recipient: Re
         "index_date": written_date(first) if first else None,
         "fracture_summary": _fracture_list(fractures),
         "vertebral_fracture_count": str(len(vertebral_levels_at_presentation(record, today, settings))) if first else None,
-        "weeks_postpartum_at_presentation": _weeks((first - birth_at_first.ended_on).days) if birth_at_first else None,
+        "presentation_timing": presentation_words(record, first) if first else None,
         "latest_delivery_date": written_date(latest_birth.ended_on) if latest_birth else None,
         "baby_age": _baby_age((today - latest_birth.ended_on).days) if latest_birth and latest_birth.outcome == "live_birth" else None,
         "lactation_status": lactation,
@@ -702,6 +729,6 @@ def issue_problems(content: LetterContent) -> list[Problem]:
 __all__ = [
     "Author", "GATE_SPECIALTIES", "LetterContent", "Letterhead", "MissingItem", "Recipient", "ReferralAddress",
     "SPECIALTY_NAMES", "Table", "build_letter_content", "gp_recipient", "issue_problems", "missing_items",
-    "patient_heading", "patient_recipient", "specialty_recipient",
+    "patient_heading", "patient_recipient", "presentation_words", "specialty_recipient",
 ]
 

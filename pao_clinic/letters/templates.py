@@ -41,7 +41,8 @@ PLACEHOLDERS: dict[str, str] = {
     "index_date": "the date her first fragility fracture was identified",
     "fracture_summary": "her fragility fractures in one line: L1 grade 2 on 10-May-2025, ...",
     "vertebral_fracture_count": "how many vertebral levels fractured at presentation",
-    "weeks_postpartum_at_presentation": "weeks after her latest delivery when she presented",
+    "presentation_timing": "where her first fracture fell in her pregnancies: 6 weeks after the delivery of "
+                           "03-Feb-2026, at 32 weeks of her second pregnancy, before any delivery",
     "latest_delivery_date": "the date of her most recent delivery",
     "baby_age": "how old her youngest baby is today, in weeks or months",
     "lactation_status": "breastfeeding today, with dates",
@@ -55,6 +56,14 @@ PLACEHOLDERS: dict[str, str] = {
     "author_name": "the author's display name",
     "author_role": "the author's role",
     "clinic_name": "the clinic's name from the letterhead",
+}
+
+# Placeholders no longer known, with what to write instead (a template still using one fails at start).
+RETIRED_PLACEHOLDERS: dict[str, str] = {
+    "weeks_postpartum_at_presentation": (
+        "{presentation_timing}, which reads true whenever she presented (\"6 weeks after the delivery of "
+        "03-Feb-2026\", \"at 32 weeks of her second pregnancy\"); write \"{index_date}, {presentation_timing}\" "
+        "without \"after delivery\""),
 }
 
 SECTIONS: tuple[str, ...] = ("opening", "request")
@@ -172,6 +181,10 @@ def parse_template(specialty: str, text: str, file_name: str) -> LetterTemplate:
     template = LetterTemplate(specialty=specialty, file_name=file_name,
                               sections={k: tuple(v) for k, v in sections.items()})
     unknown = sorted(template.placeholders() - set(PLACEHOLDERS))
+    for name in unknown:
+        if name in RETIRED_PLACEHOLDERS:
+            raise TemplateError(f"letter template {file_name}: the placeholder {{{name}}} is no longer used; "
+                                f"write {RETIRED_PLACEHOLDERS[name]}")
     if unknown:
         names = ", ".join("{" + n + "}" for n in unknown)
         raise TemplateError(f"letter template {file_name}: unknown placeholder{'s' if len(unknown) > 1 else ''} "
