@@ -515,7 +515,7 @@ def test_draft_letters_gives_each_letter_as_draft_letter_does_with_no_more_state
     assert three.count == one.count          # one query per list for all of them, the settings once
     assert written_rows() == before
     with pytest.raises(PermissionDenied):
-        list(letter_service.draft_letters(clinic.admin, due, today=ON))
+        letter_service.draft_letters(clinic.admin, due, today=ON)    # refused at the call, before any letter
 
 
 # --- where she presented in her pregnancies, in words that read true -----------------------------

@@ -161,8 +161,11 @@ def draft_letters(actor: Actor, letters: Sequence[DueLetter], *, today: date | N
     longer in the caseload, or a referral no longer hers, raises NotFoundError when her
     letter's turn comes.  Nothing is written.
     """
-    require_role(actor, CLINICAL_ROLES, "Preparing referral letters")
-    today = today or _today()
+    require_role(actor, CLINICAL_ROLES, "Preparing referral letters")   # at the call, not at the first letter
+    return _drafts(actor, list(letters), today or _today())
+
+
+def _drafts(actor: Actor, letters: list[DueLetter], today: date) -> Iterator[tuple[DueLetter, bytes, list[MissingItem]]]:
     clinic = letter_settings()
     for start in range(0, len(letters), DRAFTS_READ_TOGETHER):
         chunk = letters[start:start + DRAFTS_READ_TOGETHER]
