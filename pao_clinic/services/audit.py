@@ -28,6 +28,7 @@ from typing import Callable, Iterable, Iterator
 from peewee import JOIN, fn
 
 from pao_clinic.errors import NotFoundError, Problem, ValidationError
+from pao_clinic.record.audit_csv import AUDIT_CSV_COLUMNS, spreadsheet_safe
 from pao_clinic.storage.models import (
     AUDIT_GENESIS_HASH, AuditEntry, Patient, User, audit_entry_hash, audit_time_for_storage, audit_time_text,
 )
@@ -331,34 +332,6 @@ def audit_filter_choices(actor: Actor) -> AuditChoices:
 
 
 # --- the CSV export -------------------------------------------------------------------------------
-
-#: The export's columns, in order, with what each holds (README and `audit export --help` say the same).
-AUDIT_CSV_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "the entry's number; the chain runs in this order"),
-    ("at", "when, ISO 8601 in UTC with microseconds (2026-04-12T13:03:05.000123Z)"),
-    ("user_id", "the acting user's id (empty while the first admin was being added)"),
-    ("user_name", "the acting user's name"),
-    ("action", "what was done (add, update, entered_in_error, open, export, sign-in, ...)"),
-    ("record_type", "what kind of record (patient, fracture, decision, user, ...)"),
-    ("record_id", "that record's id"),
-    ("patient_id", "the patient the entry is about (empty when none)"),
-    ("nhs_number", "her NHS number now"),
-    ("hospital_number", "her hospital number now"),
-    ("patient_name", "her name now, FAMILY, Given"),
-    ("before", "the record before the change (JSON)"),
-    ("after", "the record after the change (JSON)"),
-    ("previous_hash", "the hash of the entry before this one"),
-    ("entry_hash", "SHA-256 over this entry's content and previous_hash"),
-)
-#: Cells starting with one of these are opened by spreadsheets as formulas: they get a leading quote.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value) -> str:
-    """A cell's text that no spreadsheet runs as a formula (CSV injection): `'` before = + - @ tab CR."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
 
 def _csv_values(entry: AuditTrailEntry) -> list:
     return [entry.id, audit_time_text(entry.at), entry.user_id, entry.user_name, entry.action, entry.record_type,
