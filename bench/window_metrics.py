@@ -42,7 +42,12 @@ def measure_window(clinic: BenchClinic, home: Path, floor: float | None, typed: 
     keystrokes = outcome["keystrokes_ms"]
     return [
         result("startup_to_caseload", clinic.backend, clinic.size, run.seconds, floor=floor,
-               queries=outcome["queries"], rows=outcome["rows"]),
+               queries=outcome["queries"], rows=outcome["rows"],
+               worked_out_after_s=outcome["worked_out_after_s"],
+               queries_until_worked_out=outcome["queries_until_worked_out"],
+               note=f"{outcome['rows']:,} lines shown, each woman's status and {outcome['worklist_rows']:,} tasks "
+                    f"{outcome['worked_out_after_s']:.2f} s later ({outcome['queries_until_worked_out']} queries "
+                    "in all)"),
         result("filter_keystroke", clinic.backend, clinic.size, max(keystrokes),
                keystrokes_ms=[round(k, 2) for k in keystrokes], typed=typed,
                note=f"slowest of {len(keystrokes)} keys typing {typed!r} "

@@ -56,6 +56,36 @@ def test_the_overview_gives_the_same_lines_and_tasks_as_the_two_lists_from_one_r
         lambda: services.caseload_worklist(TODAY))
 
 
+
+FIRST_LINE_FIELDS = ("patient_id", "family_name", "given_name", "date_of_birth", "nhs_number", "hospital_number",
+                     "age", "latest_delivery", "fracture_count", "open_referrals")
+
+
+def test_first_lines_are_one_select_and_agree_with_the_worked_out_lines(clinic):
+    records = demo_caseload(40, seed=3, today=TODAY)
+    services.import_records(clinic.nurse, records[:5])
+    from pao_clinic.services.caseload import caseload_first_rows
+
+    small = queries_for(lambda: caseload_first_rows(TODAY))
+    services.import_records(clinic.nurse, records[5:])
+    assert queries_for(lambda: caseload_first_rows(TODAY)) == small == 1
+    first, full = caseload_first_rows(TODAY), services.caseload_rows(TODAY)
+    assert [r.patient_id for r in first] == [r.patient_id for r in full] and len(first) == 40
+    for quick, worked_out in zip(first, full):
+        assert {f: getattr(quick, f) for f in FIRST_LINE_FIELDS} == {f: getattr(worked_out, f) for f in FIRST_LINE_FIELDS}
+        assert not quick.worked_out and worked_out.worked_out
+        assert quick.flags == () and quick.lowest_z is None and quick.open_tasks == 0
+    assert any(r.latest_delivery for r in first) and any(r.fracture_count for r in first)
+    assert any(r.open_referrals for r in first)
+    # on a day before her births, none of them counts as her latest delivery
+    earliest = min(r.latest_delivery for r in first if r.latest_delivery)
+    before = {r.patient_id: r for r in caseload_first_rows(earliest)}
+    assert before == {r.patient_id: r for r in caseload_first_rows(earliest)}
+    assert all(r.latest_delivery is None or r.latest_delivery <= earliest for r in before.values())
+    assert {r.patient_id: r.latest_delivery for r in before.values()} == {
+        r.patient_id: r.latest_delivery for r in services.caseload_rows(earliest)}
+
+
 # --- status flags, from the gate's facts and rules and her tasks ------------------------------
 
 from dataclasses import replace  # noqa: E402

@@ -130,6 +130,70 @@ def test_selecting_a_patient_enables_check_medication_and_refresh_keeps_her(wind
     assert window.selected_patient() == chosen
 
 
+
+def test_an_empty_window_shows_every_line_first_and_her_status_when_worked_out(demo_clinic, qtbot, monkeypatch):
+    import ui.main_window as main_window
+
+    seen = []
+    real_load = main_window.load_lists
+
+    def slow_load(on):  # records what the window showed before the worked-out lists arrived
+        seen.append("worked out")
+        return real_load(on)
+
+    monkeypatch.setattr(main_window, "load_lists", slow_load)
+    win = MainWindow(demo_clinic.nurse, parse_database_url(demo_clinic.url).describe())
+    qtbot.addWidget(win)
+    win.show()
+    shown = []
+    labels = []
+    win.caseload_shown.connect(lambda: shown.append([r.worked_out for r in win.caseload_model.rows()]))
+    win.caseload_shown.connect(lambda: labels.append(win.quick_filter_buttons["decision_due"].text()))
+    with qtbot.waitSignal(win.refreshed, timeout=20_000):
+        win.refresh()
+    assert len(shown) == 2 and seen == ["worked out"]
+    first, worked_out = shown
+    assert len(first) == len(worked_out) == services.patient_count() and not any(first) and all(worked_out)
+    # a first line says its status is being worked out; the worked-out line has words
+    win.caseload_model.set_rows([row(worked_out=False, flags=(), lowest_z=None, lactation="")])
+    for column in (CaseloadTableModel.COL_FLAGS, CaseloadTableModel.COL_LOWEST_Z, CaseloadTableModel.COL_LACTATION):
+        index = win.caseload_model.index(0, column)
+        assert index.data() == "\u2026" and "worked out" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert win.caseload_model.index(0, CaseloadTableModel.COL_NAME).data() == "SMITH, Amy"
+    assert labels[0] == "Decision due (\u2026)" and "\u2026" not in labels[1]  # no count before it is known
+    win.close()
+
+
+def test_typing_in_the_filter_keeps_her_selected_while_she_is_shown(window, qtbot):
+    window.caseload_view.selectRow(5)
+    chosen = window.selected_patient()
+    qtbot.keyClicks(window.filter_edit, chosen.family_name[:3])
+    assert window.selected_patient() == chosen
+    window.filter_edit.setText("no such woman at all")
+    assert window.caseload_proxy.rowCount() == 0 and window.selected_patient() is None
+    window.filter_edit.clear()
+    assert window.caseload_proxy.rowCount() == services.patient_count()
+
+
+def test_typing_on_narrows_the_lines_shown_as_typing_afresh_does():
+    rows = [row(patient_id=i, family_name=name, given_name="Amy", nhs_number="", hospital_number=f"H{i}")
+            for i, name in enumerate(["Morris", "Morrison", "Moss", "Amorr", "Norris", "Mörris"])]
+    model = CaseloadTableModel()
+    model.set_rows(rows)
+    typed, fresh = CaseloadFilterProxy(), CaseloadFilterProxy()
+    typed.setSourceModel(model)
+    fresh.setSourceModel(model)
+    for text in ("m", "mo", "mor", "morr", "morr amy", "morri", "mo", "norris", ""):
+        typed.set_search_text(text)
+        fresh.set_search_text("")
+        fresh.set_search_text(text)
+        names = [typed.index(r, 0).data(ROW_ROLE).family_name for r in range(typed.rowCount())]
+        assert names == [fresh.index(r, 0).data(ROW_ROLE).family_name for r in range(fresh.rowCount())], text
+    typed.set_search_text("morr")
+    assert [typed.index(r, 0).data(ROW_ROLE).family_name for r in range(typed.rowCount())] == [
+        "Morris", "Morrison", "Amorr", "Mörris"]
+
+
 def test_a_refresh_that_fails_says_why_and_the_window_keeps_working(window, qtbot, monkeypatch):
     def broken(on=None):
         raise StorageError("cannot reach the database server")

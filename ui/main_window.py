@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import threading
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
@@ -42,6 +43,7 @@ from pao_clinic.gate import WorklistTask
 from pao_clinic.gate.task_words import task_words
 from pao_clinic.record.dates import written_date
 from pao_clinic.services import Actor, CaseloadRow
+from pao_clinic.services.caseload import caseload_first_rows
 from pao_clinic.services.letters import summary_pdf
 from pao_clinic.services.patient_view import banner_name
 
@@ -336,6 +338,7 @@ class MainWindow(QMainWindow):
     """The caseload and today's worklist for the signed-in user."""
 
     refreshed = Signal()                 # both lists show fresh rows
+    caseload_shown = Signal()            # caseload lines are on screen (first lines, or worked out)
     refresh_failed = Signal(str)         # a known error stopped the refresh (its text)
     patient_selected = Signal(object)    # the CaseloadRow now selected, or None
     decision_requested = Signal(int)     # "Do this now" on a decision due: the patient's id
@@ -363,6 +366,7 @@ class MainWindow(QMainWindow):
         self._last_job_file = ""
         self._pool = WorkerPool(self)
         self._refresh_worker: Worker | None = None
+        self._first_rows_worker: Worker | None = None
         self._loaded_once = False
         self.shown_on: date | None = None  # the day the lists on screen were worked out for
         self._requested_on: date | None = None
@@ -674,6 +678,13 @@ class MainWindow(QMainWindow):
         if self._refresh_worker is not None:
             self._refresh_worker.cancel()  # a newer answer replaces it
         self._requested_on = self.today()
+        if not self.caseload_model.rowCount() and self._first_rows_worker is None:
+            # an empty window shows every woman's line first (one SELECT), then her status and the worklist
+            first = Worker(caseload_first_rows, self._requested_on)
+            first.signals.finished.connect(self._on_first_rows_worker_finished)
+            first.signals.errored.connect(self._on_first_rows_worker_errored)
+            self._first_rows_worker = first
+            self._pool.start(first)
         worker = Worker(load_lists, self._requested_on)
         worker.signals.finished.connect(self._on_refresh_worker_finished)
         worker.signals.errored.connect(self._on_refresh_worker_errored)
@@ -689,6 +700,21 @@ class MainWindow(QMainWindow):
         """A new day has begun since the lists were worked out: work them out again for today."""
         if self.shown_on is not None and self._refresh_worker is None and self.today() != self.shown_on:
             self.refresh()
+
+    def _on_first_rows_worker_finished(self, rows: list[CaseloadRow]) -> None:
+        """Every woman's line before her status is worked out, when nothing is shown yet."""
+        self._first_rows_worker = None
+        if self._loaded_once or self.caseload_model.rowCount():
+            return
+        self.caseload_model.set_rows(rows)
+        self._label_quick_filters()
+        self._fit_columns()
+        self.statusBar().showMessage(
+            f"{plural(len(rows), 'patient')}: working out each woman's status and today's worklist\u2026")
+        self.caseload_shown.emit()
+
+    def _on_first_rows_worker_errored(self, _exc: BaseException, _traceback: str) -> None:
+        self._first_rows_worker = None  # the full refresh behind it reads the same tables and says what is wrong
 
     def _on_refresh_worker_finished(self, result: tuple[list[CaseloadRow], list[WorklistTask]]) -> None:
         self._refresh_worker = None
@@ -717,6 +743,7 @@ class MainWindow(QMainWindow):
             f"Updated at {datetime.now():%H:%M}: {plural(len(rows), 'patient')}, {plural(len(tasks), 'task')}",
             10_000)
         self.patient_tabs.reload_all(self.shown_on)
+        self.caseload_shown.emit()
         self.refreshed.emit()
 
     def _on_refresh_worker_errored(self, exc: BaseException, _traceback: str) -> None:
@@ -810,16 +837,26 @@ class MainWindow(QMainWindow):
         self.count_label.setText(f"{shown} of {total} patient{'' if total == 1 else 's'}")
 
     def _on_quick_filter_button_toggled(self, _checked: bool) -> None:
-        self.caseload_proxy.set_quick_filters(key for key, b in self.quick_filter_buttons.items() if b.isChecked())
+        with self._selection_kept():
+            self.caseload_proxy.set_quick_filters(key for key, b in self.quick_filter_buttons.items() if b.isChecked())
         self._label_quick_filters()
         self._on_caseload_proxy_rows_changed()
 
+    @contextmanager
+    def _selection_kept(self):
+        """A change of filter resets the list: the woman selected stays selected while she is still shown."""
+        selected = self.selected_patient()
+        yield
+        if selected is not None:
+            self.show_patient(selected.patient_id, clear_filter=False)
+
     def _label_quick_filters(self) -> None:
         """Each button's words, how many lines it keeps, and a tick when on (not only a sunken look)."""
-        rows = self.caseload_model.rows()
+        rows = self.caseload_model.row_values()
+        known = all(r.worked_out for r in rows)
         for spec in QUICK_FILTERS:
             button = self.quick_filter_buttons[spec.key]
-            count = sum(1 for r in rows if spec.keeps(r))
+            count = sum(1 for r in rows if spec.keeps(r)) if known else "\u2026"
             tick = TICK if button.isChecked() else ""
             button.setText(f"{tick}{spec.label} ({count})")
 
@@ -828,7 +865,8 @@ class MainWindow(QMainWindow):
         self.quick_filter_buttons[key].setChecked(on)
 
     def _on_filter_edit_text_changed(self, text: str) -> None:
-        self.caseload_proxy.set_search_text(text)
+        with self._selection_kept():
+            self.caseload_proxy.set_search_text(text)
         self._on_caseload_proxy_rows_changed()
 
     def _on_find_action_triggered(self) -> None:

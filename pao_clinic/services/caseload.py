@@ -22,7 +22,6 @@ from pao_clinic.record import PatientRecord, codes
 from pao_clinic.record.dates import age_on
 from pao_clinic.record.nhs_number import format_nhs_number
 from pao_clinic.services.clinic import clinic_settings
-from pao_clinic.services.letters import sent_letters
 from pao_clinic.services.snapshots import load_patient_records
 
 # Kinds of status flag on a caseload line (each flag also carries its words).
@@ -68,6 +67,8 @@ class CaseloadRow:
     flags: tuple[CaseloadFlag, ...] = ()
     open_tasks: int = 0      # her worklist tasks on the day
     urgent_tasks: int = 0    # of which urgent
+    worked_out: bool = True  # False: a first line read before her facts and tasks (`caseload_first_rows`):
+                             # flags, lowest Z, lactation and tasks are not known yet
 
     @property
     def name(self) -> str:
@@ -175,6 +176,8 @@ def caseload_overview(on: date | None = None) -> CaseloadOverview:
     settings = clinic_settings()
     rows: list[CaseloadRow] = []
     tasks: list[WorklistTask] = []
+    from pao_clinic.services.letters import sent_letters  # here: importing the letters' PDF code costs 0.3 s
+
     letters = sent_letters()
     for record in load_patient_records():
         facts, hers = _tasks_of(record, on, settings, letters.get(record.id))
@@ -184,6 +187,50 @@ def caseload_overview(on: date | None = None) -> CaseloadOverview:
     return CaseloadOverview(on=on, rows=tuple(rows), tasks=tuple(tasks))
 
 
+def caseload_first_rows(on: date | None = None) -> list[CaseloadRow]:
+    """Every live patient's line before her facts and tasks are worked out: one SELECT, for the window to show first.
+
+    Who she is, her age, her latest delivery, live fractures and open referrals are read
+    straight from the tables; flags, lowest Z-score, lactation and tasks are left unknown
+    (`worked_out=False`) until `caseload_overview` has worked them out.
+    """
+    from peewee import JOIN, fn
+
+    from pao_clinic.storage.connection import database
+    from pao_clinic.storage.models import FractureRow, Patient, PregnancyRow, ReferralRow
+
+    on = on or date.today()
+    deliveries = (PregnancyRow.select(PregnancyRow.patient, fn.MAX(PregnancyRow.ended_on).alias("latest"))
+                  .where(PregnancyRow.entered_in_error_at.is_null(), PregnancyRow.outcome.in_(codes.BIRTH_OUTCOMES),
+                         PregnancyRow.ended_on.is_null(False), PregnancyRow.ended_on <= on)
+                  .group_by(PregnancyRow.patient).alias("deliveries"))
+    fractures = (FractureRow.select(FractureRow.patient, fn.COUNT(FractureRow.id).alias("n"))
+                 .where(FractureRow.entered_in_error_at.is_null())
+                 .group_by(FractureRow.patient).alias("fractures"))
+    referrals = (ReferralRow.select(ReferralRow.patient, fn.COUNT(ReferralRow.id).alias("n"))
+                 .where(ReferralRow.entered_in_error_at.is_null(),
+                        ReferralRow.status.in_(sorted(codes.OPEN_REFERRAL_STATUSES)))
+                 .group_by(ReferralRow.patient).alias("referrals"))
+    query = (Patient.select(Patient.id, Patient.family_name, Patient.given_name, Patient.date_of_birth,
+                            Patient.nhs_number, Patient.hospital_number, deliveries.c.latest, fractures.c.n,
+                            referrals.c.n)
+             .join(deliveries, JOIN.LEFT_OUTER, on=(deliveries.c.patient_id == Patient.id))
+             .join(fractures, JOIN.LEFT_OUTER, on=(fractures.c.patient_id == Patient.id))
+             .join(referrals, JOIN.LEFT_OUTER, on=(referrals.c.patient_id == Patient.id))
+             .where(Patient.entered_in_error_at.is_null())
+             .order_by(Patient.id))
+    as_date = Patient.date_of_birth.python_value
+    rows = []
+    for pid, family, given, born, nhs, hospital, latest, n_fractures, n_referrals in database.execute(query).fetchall():
+        born, latest = as_date(born), as_date(latest)
+        rows.append(CaseloadRow(
+            patient_id=pid, family_name=family, given_name=given, date_of_birth=born,
+            nhs_number=format_nhs_number(nhs) if nhs else "", hospital_number=hospital or "",
+            age=age_on(born, on), latest_delivery=latest, fracture_count=n_fractures or 0, lowest_z=None,
+            lactation="", open_referrals=n_referrals or 0, worked_out=False))
+    return rows
+
+
 def caseload_rows(on: date | None = None) -> list[CaseloadRow]:
     """Every live patient's caseload line, flags included (a fixed number of queries)."""
     return list(caseload_overview(on).rows)
@@ -191,11 +238,13 @@ def caseload_rows(on: date | None = None) -> list[CaseloadRow]:
 
 def caseload_worklist(on: date | None = None) -> list[WorklistTask]:
     """The nurse's tasks for the whole caseload on a date, in the spec's order."""
+    from pao_clinic.services.letters import sent_letters
+
     return worklist(load_patient_records(), on or date.today(), clinic_settings(), letters=sent_letters())
 
 
 __all__ = [
     "FLAG_PREGNANT", "FLAG_BREASTFEEDING", "FLAG_DECISION_DUE", "FLAG_REPEAT_FRACTURE", "FLAG_REFERRAL_OVERDUE",
     "FLAG_MOOD", "FLAG_KINDS", "CaseloadFlag", "CaseloadRow", "caseload_flags", "caseload_row", "CaseloadOverview",
-    "caseload_overview", "caseload_rows", "caseload_worklist", "TASK_WORDS", "task_words",
+    "caseload_overview", "caseload_first_rows", "caseload_rows", "caseload_worklist", "TASK_WORDS", "task_words",
 ]
