@@ -3,10 +3,15 @@
 Opening a patient who is already open switches to her tab (and to the section asked
 for).  A *home* tab (the caseload, when the main window puts it here) stays first and
 cannot be closed.  Every record reads through the service on the tabs' one worker pool.
+
+Each opening of a record in a tab is audited (`services.audit.record_opened`, on the
+same pool, after her record is read): once per opening, never per reload.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 from datetime import date
 from typing import Callable
 
@@ -14,11 +19,15 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QTabBar, QTabWidget, QWidget
 
+from pao_clinic.errors import PaoClinicError
 from pao_clinic.services import Actor
+from pao_clinic.services.audit import record_opened
 
 from .patient_record import PatientRecordWidget
 from .record_actions import RecordActions, install_section_pages
-from .workers import WorkerPool
+from .workers import Worker, WorkerPool
+
+log = logging.getLogger("pao_clinic")
 
 
 class PatientTabs(QTabWidget):
@@ -97,12 +106,28 @@ class PatientTabs(QTabWidget):
             index = self.addTab(record, title or "Loading\u2026")
             self.setTabToolTip(index, title or "")
             record.reload(on)
+            self._audit_opening(patient_id)
             self.record_opened.emit(record)
         if section is not None:
             record.show_section(section)
         self.setCurrentWidget(record)
         record.section_list.setFocus(Qt.FocusReason.OtherFocusReason)
         return record
+
+    def _audit_opening(self, patient_id: int) -> None:
+        """An `open` audit entry for her record, by whoever is signed in (none when nobody acts)."""
+        if self.actor is None:
+            return
+        worker = Worker(record_opened, self.actor, patient_id)
+        worker.signals.errored.connect(lambda exc, _tb, p=patient_id: self._on_opening_audit_errored(p, exc))
+        self._pool.start(worker)
+
+    @staticmethod
+    def _on_opening_audit_errored(patient_id: int, exc: Exception) -> None:
+        if isinstance(exc, PaoClinicError):  # e.g. she no longer exists: her tab says so when it reads her
+            log.warning("the opening of patient %s's record was not audited: %s", patient_id, exc)
+            return
+        sys.excepthook(type(exc), exc, exc.__traceback__)
 
     def _on_record_loaded(self, record: PatientRecordWidget) -> None:
         index = self.indexOf(record)
