@@ -148,10 +148,7 @@ def sqlite_file_connection(location: DatabaseLocation, file: Path | None = None,
         except driver.DatabaseError as exc:
             if "not a database" not in str(exc):
                 raise
-            if is_plain_sqlite_file(file):
-                raise StorageError(f"{file} is not encrypted: open it as sqlite:///{file}, or make an "
-                                   "encrypted copy with `pao-clinic encrypt`") from None
-            raise WrongPassphrase(file) from None
+            raise _not_opened_with_key(file) from None
     except BaseException:
         conn.close()
         raise
@@ -165,6 +162,14 @@ def integrity_findings(conn, check: str = "quick_check", limit: int = 5) -> list
         lines.extend(line.strip() for line in str(text).splitlines()
                      if line.strip() and not line.startswith("*** in database"))
     return lines
+
+
+def _not_opened_with_key(file: Path) -> StorageError:
+    """Why SQLCipher says "file is not a database": a plain file, or the wrong passphrase."""
+    if is_plain_sqlite_file(file):
+        return StorageError(f"{file} is not encrypted: open it as sqlite:///{file}, or make an "
+                            "encrypted copy with `pao-clinic encrypt`")
+    return WrongPassphrase(file)
 
 
 def connect(location: DatabaseLocation, *, create: bool = False) -> Database:
@@ -208,18 +213,19 @@ def connect(location: DatabaseLocation, *, create: bool = False) -> Database:
     except PaoClinicError:
         raise
     except Exception as exc:  # driver errors differ by engine; say where and why
+        if location.encrypted and "not a database" in str(exc):
+            raise _not_opened_with_key(location.sqlite_file.absolute()) from None
         raise StorageError(f"cannot open {location.describe()}: {str(exc).strip().splitlines()[0]}") from None
     return db
 
 
 def _encrypted_database(location: DatabaseLocation, target: str) -> Database:
-    """A peewee SqlCipherDatabase for the encrypted file, its passphrase checked first (its own words when wrong)."""
+    """A peewee SqlCipherDatabase for the encrypted file (a wrong passphrase is told by `connect`)."""
     sqlite_driver(location)  # says what to install when SQLCipher is missing
     from playhouse.sqlcipher_ext import SqlCipherDatabase
 
-    passphrase = passphrase_for(location.sqlite_file)
-    sqlite_file_connection(location, passphrase=passphrase).close()
-    return SqlCipherDatabase(target, uri=True, passphrase=passphrase, pragmas=dict(SQLITE_PRAGMAS))
+    return SqlCipherDatabase(target, uri=True, passphrase=passphrase_for(location.sqlite_file),
+                             pragmas=dict(SQLITE_PRAGMAS))
 
 
 def change_passphrase(new_passphrase: str) -> None:

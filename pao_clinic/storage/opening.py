@@ -68,8 +68,13 @@ def database_place(url: str) -> str:
     return str(file.absolute()) if file is not None else location.describe()
 
 
-def _sqlite_contents(location: DatabaseLocation) -> str:
-    """What the file holds, read without changing it (no journal mode, no new file)."""
+def _sqlite_contents(location: DatabaseLocation, *, quick_check: bool = False) -> str:
+    """What the file holds, read without changing it (no journal mode, no new file).
+
+    With `quick_check`, a file that is ours (or holds no tables) must also pass
+    `PRAGMA quick_check` on the same read-only connection (one connection: opening an
+    encrypted file derives its key each time); DamagedDatabaseError if not.
+    """
     file = location.sqlite_file
     try:
         if not file.exists() or (file.is_file() and file.stat().st_size == 0):
@@ -84,14 +89,22 @@ def _sqlite_contents(location: DatabaseLocation) -> str:
         try:
             application_id = probe.execute("PRAGMA application_id").fetchone()[0]
             tables = {name for (name,) in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            contents = _contents_by_mark(application_id, tables)
+            findings = integrity_findings(probe) if quick_check and contents in (_CLINIC, _NOTHING) else ["ok"]
         finally:
             probe.close()
     except driver.OperationalError as exc:  # cannot be opened (permissions, a locked folder, ...)
         raise StorageError(f"cannot open the database {file.absolute()}: {exc}") from None
     except driver.DatabaseError as exc:
-        if "malformed" in str(exc):  # an SQLite file whose schema pages are damaged
+        if "malformed" in str(exc):  # an SQLite file whose pages are damaged
             raise DamagedDatabaseError(location, str(exc)) from None
         return _NOT_SQLITE  # "file is not a database"
+    if findings != ["ok"]:
+        raise DamagedDatabaseError(location, "quick_check: " + "; ".join(findings[:3]))
+    return contents
+
+
+def _contents_by_mark(application_id: int, tables: set[str]) -> str:
     if application_id == PAO_CLINIC_APPLICATION_ID:
         return _CLINIC
     if application_id != 0:
@@ -124,24 +137,6 @@ def damaged_restore_hint(location: DatabaseLocation, backup) -> str:
             f"pao-clinic restore {shlex.quote(str(backup.path))} --database {shlex.quote(location.file_url())}")
 
 
-def _check_sqlite_integrity(location: DatabaseLocation) -> None:
-    """`PRAGMA quick_check` on a read-only connection; DamagedDatabaseError unless it says ok."""
-    file = location.sqlite_file
-    driver = sqlite_driver(location)
-    try:
-        probe = sqlite_file_connection(location, mode="ro")
-        try:
-            findings = integrity_findings(probe)
-        finally:
-            probe.close()
-    except driver.OperationalError as exc:
-        raise StorageError(f"cannot open the database {file.absolute()}: {exc}") from None
-    except driver.DatabaseError as exc:  # "database disk image is malformed"
-        raise DamagedDatabaseError(location, str(exc)) from None
-    if findings != ["ok"]:
-        raise DamagedDatabaseError(location, "quick_check: " + "; ".join(findings[:3]))
-
-
 def _mark_as_ours(db: Database, location: DatabaseLocation) -> None:
     """Set our application_id on an SQLite file with our schema and no id yet (new, or from before the mark)."""
     if location.sqlite_file is None:
@@ -157,12 +152,12 @@ def _mark_as_ours(db: Database, location: DatabaseLocation) -> None:
             raise
 
 
-def _refuse_foreign_file(location: DatabaseLocation) -> None:
-    """Never write PAO Clinic's tables into a file that belongs to something else."""
+def _refuse_foreign_file(location: DatabaseLocation, *, quick_check: bool = False) -> str | None:
+    """Never write PAO Clinic's tables into a file that belongs to something else; what the file holds."""
     file = location.sqlite_file
     if file is None:
-        return
-    contents = _sqlite_contents(location)
+        return None
+    contents = _sqlite_contents(location, quick_check=quick_check)
     if contents == _OTHER:
         raise StorageError(f"{file.absolute()} is not a PAO Clinic database: it holds another program's "
                            "tables. Nothing was changed; check --database")
@@ -171,6 +166,7 @@ def _refuse_foreign_file(location: DatabaseLocation) -> None:
                           f" (if it is an encrypted PAO Clinic database, open it as sqlcipher:///{file.absolute()})")
         raise StorageError(f"{file.absolute()} is not a PAO Clinic database: it is not an SQLite file{encrypted_hint}. "
                            "Nothing was changed; check --database")
+    return contents
 
 
 def database_is_missing(url: str) -> bool:
@@ -190,11 +186,9 @@ def open_database(url: str, *, create: bool = False) -> Database:
     or folder is made; with it, the folder and file are created and given the schema.
     """
     location = parse_database_url(url)
-    _refuse_foreign_file(location)
-    if not create and database_is_missing(url):
+    contents = _refuse_foreign_file(location, quick_check=True)  # and a file that is there passes quick_check
+    if not create and contents == _NOTHING:
         raise NoDatabaseError(database_place(url))
-    if location.sqlite_file is not None and location.sqlite_file.is_file():
-        _check_sqlite_integrity(location)
     db = connect(location, create=create)
     try:
         upgrade_schema(db, location)
