@@ -402,16 +402,118 @@ def test_a_sent_referral_takes_only_a_correction_that_names_the_letter_it_replac
     set_letterhead()
     patient_id, referral_id = register_lucja(clinic)
     first = letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    original = bytes(StoredDocument.get_by_id(first).content)
     before = written_rows()
     with pytest.raises(ValidationError) as refused:
         letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
     assert refused.value.for_field("status") and written_rows() == before
+    with pytest.raises(ValidationError) as refused:      # a correction says why
+        letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON, replaces=first)
+    assert refused.value.for_field("reason") and written_rows() == before
     corrected = letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON + timedelta(days=1),
-                                            replaces=first)
-    text = " ".join(pages_of(letter_service.reprint_letter(clinic.nurse, corrected)))
-    assert f"This letter replaces the letter" in text and f"(document {first})" in text
-    assert bytes(StoredDocument.get_by_id(first).content) == letter_service.reprint_letter(clinic.nurse, first)
+                                            replaces=first, correction_reason="The L3 fracture date was wrong")
+    text = " ".join(" ".join(pages_of(letter_service.reprint_letter(clinic.nurse, corrected))).split())
+    assert "CORRECTED LETTER" in text and "This letter replaces the letter" in text and f"(document {first})" in text
+    assert "Reason for the correction: The L3 fracture date was wrong" in text
+    assert letter_service.reprint_letter(clinic.nurse, first) == original      # the original never changes
     assert ReferralRow.get_by_id(referral_id).sent_on == ON   # the referral keeps its sent date
+
+
+def test_a_correction_is_drafted_then_issued_as_a_normal_letter_and_the_original_reprints_byte_identical(clinic):
+    set_letterhead()
+    patient_id, referral_id = register_lucja(clinic, reason="Pain < 5/10 & lifting")
+    first = letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    original = letter_service.reprint_letter(clinic.nurse, first)
+    reason = "Her GP practice changed <Headingley> & the address was wrong"
+    before = written_rows()
+
+    draft, missing = letter_service.draft_correction(clinic.nurse, first, reason=reason, today=ON + timedelta(days=3))
+    pages = pages_of(draft)
+    assert written_rows() == before                     # a draft writes nothing
+    assert all("DRAFT" in page for page in pages)
+    flat = " ".join(" ".join(pages).split())
+    assert f"This letter replaces the letter" in flat and f"(document {first})" in flat
+    assert f"Reason for the correction: {reason}" in flat   # markup characters print literally
+    assert [m.field for m in missing] == ["bloods"]
+
+    corrected = letter_service.issue_correction(clinic.consultant, first, reason=reason, today=ON + timedelta(days=3))
+    stored = StoredDocument.get_by_id(corrected)
+    assert stored.sha256 == hashlib.sha256(bytes(stored.content)).hexdigest()
+    assert stored.created_by_id == clinic.consultant.user_id and stored.title.endswith(", correction")
+    issued_pages = pages_of(bytes(stored.content))
+    assert not any("draft" in page.lower() for page in issued_pages)
+    assert f"Reason for the correction: {reason}" in " ".join(" ".join(issued_pages).split())
+    audit = AuditEntry.get((AuditEntry.action == "issue") & (AuditEntry.record_id == corrected))
+    assert audit.user_name == "dr.chen" and f'"replaces": {first}' in audit.after and "address was wrong" in audit.after
+    assert letter_service.reprint_letter(clinic.nurse, first) == original
+    assert ReferralStatusChange.select().where(ReferralStatusChange.referral == referral_id).count() == 1
+
+    listed = {letter.id: letter for letter in letter_service.issued_letters(clinic.nurse, patient_id)}
+    assert (listed[first].replaced_by, listed[first].replaces) == (corrected, None)
+    assert (listed[corrected].replaces, listed[corrected].replaced_by) == (first, None)
+    assert listed[corrected].correction_reason == reason
+
+    before = written_rows()
+    with pytest.raises(ValidationError) as refused:      # a letter is replaced once: correct the newest
+        letter_service.issue_correction(clinic.nurse, first, reason="again", today=ON + timedelta(days=4))
+    assert f"already replaced by letter {corrected}" in refused.value.for_field("replaces")[0]
+    with pytest.raises(ValidationError) as refused:
+        letter_service.draft_correction(clinic.nurse, first, reason="again", today=ON + timedelta(days=4))
+    assert refused.value.for_field("replaces")
+    assert written_rows() == before
+    again = letter_service.issue_correction(clinic.nurse, corrected, reason="and the urgency", today=ON + timedelta(days=4))
+    assert [letter.replaces for letter in letter_service.issued_letters(clinic.nurse, patient_id)] == [
+        None, first, corrected]
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_correction_without_a_reason_is_refused_and_nothing_is_written(clinic, reason):
+    set_letterhead()
+    patient_id, referral_id = register_lucja(clinic)
+    first = letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    before = written_rows()
+    with pytest.raises(ValidationError) as refused:
+        letter_service.issue_correction(clinic.nurse, first, reason=reason, today=ON)
+    assert refused.value.for_field("reason") and written_rows() == before
+    with pytest.raises(ValidationError):
+        letter_service.draft_correction(clinic.nurse, first, reason=reason, today=ON)
+
+
+def test_a_correction_is_for_the_same_referral_and_not_dated_before_the_letter_it_replaces(clinic):
+    set_letterhead()
+    patient_id, referral_id = register_lucja(clinic)
+    first = letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    other = services.add_clinical_entry(clinic.nurse, patient_id, physio_referral(ref="", specialty="nutrition"),
+                                        today=ON)
+    before = written_rows()
+    with pytest.raises(ValidationError) as refused:
+        letter_service.issue_letter(clinic.nurse, patient_id, other.id, today=ON, replaces=first,
+                                    correction_reason="wrong letter")
+    assert "another referral" in refused.value.for_field("replaces")[0]
+    with pytest.raises(ValidationError) as refused:
+        letter_service.issue_correction(clinic.nurse, first, reason="too early", today=ON - timedelta(days=1))
+    assert refused.value.for_field("today")
+    with pytest.raises(ValidationError) as refused:
+        letter_service.issue_correction(clinic.nurse, 999_999, reason="no such letter", today=ON)
+    assert refused.value.for_field("replaces")
+    assert written_rows() == before
+    with pytest.raises(PermissionDenied):
+        letter_service.issue_correction(clinic.admin, first, reason="an admin", today=ON)
+    with pytest.raises(PermissionDenied):
+        letter_service.draft_correction(clinic.admin, first, reason="an admin", today=ON)
+    assert written_rows() == before
+
+
+def test_a_letter_for_a_referral_seen_since_may_still_be_corrected(clinic):
+    from pao_clinic.services.referrals import change_referral_status
+
+    set_letterhead()
+    patient_id, referral_id = register_lucja(clinic)
+    first = letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    change_referral_status(clinic.nurse, referral_id, "seen", ON, expected_version=2, today=ON)
+    corrected = letter_service.issue_correction(clinic.nurse, first, reason="the wrong hospital number", today=ON)
+    assert ReferralRow.get_by_id(referral_id).status == "seen"
+    assert [letter.replaced_by for letter in letter_service.issued_letters(clinic.nurse, patient_id)] == [corrected, None]
 
 
 def test_issuing_without_the_recipient_address_is_refused_and_the_database_is_unchanged(clinic):

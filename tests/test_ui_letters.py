@@ -27,7 +27,7 @@ from pao_clinic.services.patient_view import patient_view
 from pao_clinic.storage.models import AuditEntry, ReferralRow, StoredDocument
 from tests.test_letters import ON, register_lucja, set_letterhead, written_rows
 from ui import letters_view
-from ui.letters_view import DRAFT, ISSUED, LetterTableModel, LettersView, letter_rows
+from ui.letters_view import CORRECTION, DRAFT, ISSUED, LetterTableModel, LettersView, letter_rows
 from ui.record_sections import ReferralsSection
 
 pytestmark = [
@@ -76,7 +76,8 @@ def nothing_asked(monkeypatch):
     """Any dialog not replaced by the test fails it (never a real modal dialog in a test)."""
     def refuse(*_args, **_kwargs):
         raise AssertionError("a dialog was opened that the test did not expect")
-    for dialog in (letters_view.IssueConfirmation, letters_view.LetterPrinting, letters_view.SaveLetterAs):
+    for dialog in (letters_view.IssueConfirmation, letters_view.LetterPrinting, letters_view.SaveLetterAs,
+                   letters_view.CorrectionReason):
         monkeypatch.setattr(dialog, "ask", classmethod(refuse))
 
 
@@ -105,11 +106,80 @@ def test_a_correction_says_which_letter_it_replaces(qtbot, clinic, nothing_asked
     set_letterhead()
     patient_id, referral_id = register_lucja(clinic)
     first = letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
-    corrected = letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON + timedelta(days=1),
-                                            replaces=first)
+    corrected = letter_service.issue_correction(clinic.nurse, first, reason="the fracture dates were wrong",
+                                                today=ON + timedelta(days=1))
     view = letters_for(qtbot, clinic.nurse, patient_id, ON + timedelta(days=1))
     replaces = {r.issued.id: view.model.display(r, LetterTableModel.COL_REPLACES) for r in view.model.rows()}
     assert replaces == {first: "\u2014", corrected: f"document {first}"}
+
+
+def test_issue_a_correction_asks_why_drafts_a_letter_naming_the_one_it_replaces_and_issues_it(
+        qtbot, clinic, monkeypatch):
+    set_letterhead()
+    patient_id, referral_id = register_lucja(clinic)
+    first = letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    original = bytes(StoredDocument.get_by_id(first).content)
+    later = ON + timedelta(days=2)
+    reason = "The L3 fracture date was wrong & is now corrected"
+    asked = []
+    monkeypatch.setattr(letters_view.CorrectionReason, "ask",
+                        classmethod(lambda cls, parent, title: asked.append(title) or reason))
+    monkeypatch.setattr(letters_view.IssueConfirmation, "ask",
+                        classmethod(lambda cls, parent, title, words: asked.append(words) or True))
+    view = letters_for(qtbot, clinic.nurse, patient_id, later)
+    assert not view.correct_button.isEnabled()          # nothing selected
+    select(view, ISSUED)
+    assert view.correct_button.isEnabled() and view.correct_button.accessibleName()
+    before = written_rows()
+
+    assert view.correct_selected()
+    assert written_rows() == before                     # a draft correction writes nothing
+    assert asked == [StoredDocument.get_by_id(first).title]
+    assert [r.kind for r in view.model.rows()] == [CORRECTION, ISSUED]
+    cells = table_cells(view)
+    assert cells[0][1:] == ["Draft correction: not issued", "\u2014", "not issued", "\u2014", f"document {first}"]
+    assert view.selected().kind == CORRECTION and view.issue_button.isEnabled()
+    wait_ready(qtbot, view.document)
+    preview = " ".join(" ".join(view.document.getAllText(n).text() for n in range(view.document.pageCount())).split())
+    assert "DRAFT" in preview and f"(document {first})" in preview and f"Reason for the correction: {reason}" in preview
+    assert view.missing_label.text().startswith(f"DRAFT CORRECTION of document {first}. Why: {reason}")
+    select(view, ISSUED)
+    assert not view.correct_button.isEnabled()          # one draft correction of a letter at a time
+
+    select(view, CORRECTION)
+    with qtbot.waitSignal(view.letters_changed):
+        corrected = view.issue_selected()
+    assert f"replaces document {first}" in asked[-1]
+    stored = StoredDocument.get_by_id(corrected)
+    assert stored.sha256 and "Reason for the correction" in " ".join(
+        PdfReader(BytesIO(bytes(stored.content))).pages[0].extract_text().split())
+    assert bytes(StoredDocument.get_by_id(first).content) == original
+    assert letter_service.reprint_letter(clinic.nurse, first) == original
+    assert f"replaces document {first}" in view.status_label.text()
+
+    view.show_view(patient_view(patient_id, later))
+    rows = {r.issued.id: r for r in view.model.rows()}
+    assert [r.kind for r in view.model.rows()] == [ISSUED, ISSUED]
+    states = {row[0]: row[1] for row in table_cells(view)}
+    assert states[stored.title] == "Issued" and states[rows[first].issued.title] == f"Issued; replaced by document {corrected}"
+    view.select_matching(rows[first])
+    assert not view.correct_button.isEnabled()          # correct the newest letter instead
+    view.preview_selected()
+    assert f"REPLACED by document {corrected}" in view.missing_label.text()
+
+
+@pytest.mark.parametrize("answer, words", [(None, "No correction made."), ("   ", "No correction made: ")])
+def test_a_correction_cancelled_or_without_a_reason_changes_nothing(qtbot, clinic, monkeypatch, answer, words):
+    set_letterhead()
+    patient_id, referral_id = register_lucja(clinic)
+    letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    monkeypatch.setattr(letters_view.CorrectionReason, "ask", classmethod(lambda cls, parent, title: answer))
+    view = letters_for(qtbot, clinic.nurse, patient_id)
+    select(view, ISSUED)
+    before = written_rows()
+    assert not view.correct_selected()
+    assert view.status_label.text().startswith(words) and [r.kind for r in view.model.rows()] == [ISSUED]
+    assert written_rows() == before
 
 
 def test_an_admin_sees_no_letters_and_may_do_nothing(qtbot, clinic, nothing_asked):
@@ -120,16 +190,21 @@ def test_an_admin_sees_no_letters_and_may_do_nothing(qtbot, clinic, nothing_aske
     assert view.proxy.rowCount() == 0
     assert "admin does not draft, issue or print letters" in view.status_label.text()
     assert not any(b.isEnabled() for b in (view.preview_button, view.issue_button, view.print_button,
-                                           view.save_button, view.batch_button))
+                                           view.save_button, view.batch_button, view.correct_button))
 
 
 def test_the_letter_model_passes_the_model_tester(qtmodeltester, clinic):
     set_letterhead()
     patient_id, referral_id = register_lucja(clinic)
-    letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    first = letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    second = letter_service.issue_correction(clinic.nurse, first, reason="a wrong date", today=ON)
+    services.add_clinical_entry(clinic.nurse, patient_id, Referral(
+        ref="", specialty="nutrition", urgency="routine", status="draft", created_on=ON,
+        reason="Calcium and vitamin D review"), today=ON)
     model = LetterTableModel()
     model.set_rows(letter_rows(patient_view(patient_id, ON).referrals, letter_service.issued_letters(
-        clinic.nurse, patient_id)))
+        clinic.nurse, patient_id), {first: "left out: already replaced", second: "the urgency"}))
+    assert [r.kind for r in model.rows()] == [DRAFT, CORRECTION, ISSUED, ISSUED]
     qtmodeltester.check(model, force_py=True)
     qtmodeltester.check(model)
 

@@ -12,8 +12,13 @@ letters (who issued it, when, the start of its SHA-256, which letter it replaces
   the printer's painter; printing an issued letter is audited ("printed").
 - Save as PDF...: the exact stored bytes of an issued letter (audited, "saved"), or the
   draft as it is previewed.
-- Print all due letters...: every draft referral's letter in the caseload (`due_letters`),
-  on a Worker with a progress dialog that can cancel.
+- Issue a correction...: for an issued letter not yet replaced, asks why
+  (`CorrectionReason.ask`) and adds a draft correction (a new letter for the same
+  referral that names the letter it replaces and the reason), previewed as any draft;
+  Issue on it is a normal issue (`issue_correction`).  The letter it replaces is never
+  changed: it reprints byte-identical and is listed as replaced by the correction.
+- Print all due letters...: every draft referral's letter in the caseload (`due_letters`,
+  made by `draft_letters`), on a Worker with a progress dialog that can cancel.
 
 Modal dialogs sit behind classmethods (`ask`) that tests replace.  Known errors of the
 core are shown as their words; the view never writes except through the services.
@@ -33,7 +38,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QProgressDialog, QPushButton, QSplitter,
+    QAbstractItemView, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMessageBox, QProgressDialog, QPushButton, QSplitter,
     QTableView, QVBoxLayout, QWidget,
 )
 
@@ -50,7 +55,7 @@ from .workers import Worker, WorkerPool
 
 NOTHING = "\u2014"
 ELLIPSIS = "\u2026"
-DRAFT, ISSUED = "draft", "issued"
+DRAFT, ISSUED, CORRECTION = "draft", "issued", "correction"   # CORRECTION: a draft correction, not yet issued
 PRINT_DPI = 300
 
 
@@ -68,25 +73,40 @@ def _words(table: dict[str, str], code: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LetterRow:
-    """One line of the letters view: a draft referral's letter, or an issued letter."""
+    """One line of the letters view: a draft referral's letter, an issued letter, or a draft correction."""
 
-    kind: str                                        # DRAFT or ISSUED
+    kind: str                                        # DRAFT, ISSUED or CORRECTION
     referral: Referral | None = None                 # the draft referral (drafts)
-    issued: letter_service.IssuedLetter | None = None
+    issued: letter_service.IssuedLetter | None = None   # the issued letter (a correction: the one it replaces)
+    reason: str = ""                                 # why a draft correction corrects it
+
+    @property
+    def is_draft(self) -> bool:
+        """Not issued yet: a draft letter or a draft correction."""
+        return self.kind in (DRAFT, CORRECTION)
 
     @property
     def title(self) -> str:
+        if self.kind == CORRECTION:
+            return f"Correction of {self.issued.title}"
         if self.issued is not None:
             return self.issued.title
         r = self.referral
         return f"Referral to {_words(SPECIALTY_WORDS, r.specialty).lower()} ({_words(URGENCY_WORDS, r.urgency).lower()})"
 
 
-def letter_rows(referrals: Sequence[Referral], issued: Sequence[letter_service.IssuedLetter]) -> list[LetterRow]:
-    """Her draft referrals' letters first (oldest first), then her issued letters (oldest first)."""
+def letter_rows(referrals: Sequence[Referral], issued: Sequence[letter_service.IssuedLetter],
+                corrections: dict[int, str] | None = None) -> list[LetterRow]:
+    """Her draft referrals' letters first (oldest first), then her draft corrections (`corrections`: the id
+    of the issued letter each corrects -> the reason; one no longer open to correction is left out), then her
+    issued letters (oldest first)."""
     drafts = sorted((r for r in referrals if r.status == "draft" and r.id is not None),
                     key=lambda r: (r.created_on, r.id))
-    return [LetterRow(DRAFT, referral=r) for r in drafts] + [LetterRow(ISSUED, issued=i) for i in issued]
+    by_id = {i.id: i for i in issued}
+    pending = [LetterRow(CORRECTION, issued=by_id[n], reason=reason) for n, reason in (corrections or {}).items()
+               if n in by_id and by_id[n].replaced_by is None]
+    return ([LetterRow(DRAFT, referral=r) for r in drafts] + pending
+            + [LetterRow(ISSUED, issued=i) for i in issued])
 
 
 def missing_words(missing) -> str:
@@ -108,7 +128,8 @@ def missing_words(missing) -> str:
 class LetterTableModel(RowTableModel):
     COL_LETTER, COL_STATE, COL_WHO, COL_WHEN, COL_SHA, COL_REPLACES = range(6)
     HEADERS = ("Letter", "State", "Issued by", "When", "SHA-256", "Replaces")
-    HEADER_TIPS = ("The letter and its referral", "A draft (not yet issued) or issued",
+    HEADER_TIPS = ("The letter and its referral", "A draft (not yet issued), a draft correction, or issued "
+                   "(and whether a correction has replaced it)",
                    "Who issued it", "When it was issued (a draft: the day the referral was written)",
                    "The first 12 characters of the stored letter's SHA-256", "The letter this one corrects")
     ALIGNMENTS = (ALIGN_TEXT,) * 6
@@ -122,8 +143,14 @@ class LetterTableModel(RowTableModel):
         issued = item.issued
         if column == self.COL_LETTER:
             return item.title
+        if item.kind == CORRECTION:
+            return {self.COL_STATE: "Draft correction: not issued", self.COL_WHO: NOTHING,
+                    self.COL_WHEN: "not issued", self.COL_SHA: NOTHING,
+                    self.COL_REPLACES: f"document {issued.id}"}.get(column, "")
         if column == self.COL_STATE:
-            return "Issued" if issued else "Draft: not issued"
+            if issued:
+                return f"Issued; replaced by document {issued.replaced_by}" if issued.replaced_by else "Issued"
+            return "Draft: not issued"
         if column == self.COL_WHO:
             return (issued.created_by or "unknown user") if issued else NOTHING
         if column == self.COL_WHEN:
@@ -139,12 +166,16 @@ class LetterTableModel(RowTableModel):
     def sort_value(self, row: int, column: int) -> Any:
         item = self._rows[row]
         if column == self.COL_WHEN:
+            if item.kind == CORRECTION:
+                return "~"      # after every issued letter's time: it is not issued yet
             return item.issued.created_at.isoformat() if item.issued else item.referral.created_on.isoformat()
         return self.display(item, column).casefold() or None
 
     def extra(self, item: LetterRow, column: int, role: Qt.ItemDataRole) -> Any:
-        if column == self.COL_STATE and item.kind == DRAFT and role == Qt.ItemDataRole.FontRole:
+        if column == self.COL_STATE and item.is_draft and role == Qt.ItemDataRole.FontRole:
             return self._bold
+        if column == self.COL_STATE and item.kind == CORRECTION and role == Qt.ItemDataRole.ToolTipRole:
+            return f"Why: {item.reason}"
         if column == self.COL_SHA and item.issued and role == Qt.ItemDataRole.ToolTipRole:
             return f"SHA-256 {item.issued.sha256} (document {item.issued.id})"
         if column == self.COL_LETTER and role == Qt.ItemDataRole.ToolTipRole:
@@ -277,6 +308,17 @@ class IssueConfirmation:
         return answer == QMessageBox.StandardButton.Yes
 
 
+class CorrectionReason:
+    @classmethod
+    def ask(cls, parent: QWidget, title: str) -> str | None:
+        """Why the letter is corrected (printed in the correction), or None when cancelled."""
+        text, accepted = QInputDialog.getMultiLineText(
+            parent, "Issue a correction",
+            f"Why is \u201c{title}\u201d corrected? The reason is printed in the new letter, which says which "
+            "letter it replaces. Correct her record first: the correction is written from her record as it is now.")
+        return text if accepted else None
+
+
 class LetterPrinting:
     @classmethod
     def ask(cls, parent: QWidget, title: str) -> QPrinter | None:
@@ -326,6 +368,7 @@ class LettersView(QWidget):
         self.preview_pdf: bytes | None = None
         self.missing: list = []
         self._buffer: QBuffer | None = None
+        self.corrections: dict[int, str] = {}   # her draft corrections: issued letter's id -> the reason
 
         self.model = LetterTableModel(self)
         self.proxy = RowSortProxy(self)
@@ -350,12 +393,15 @@ class LettersView(QWidget):
         self.preview_button = _button("Preview", "previewLetter", "Show the selected letter here")
         self.issue_button = _button(f"Issue{ELLIPSIS}", "issueLetter",
                                     "Issue the selected draft: store it, mark the referral sent")
+        self.correct_button = _button(f"Issue a correction{ELLIPSIS}", "correctLetter",
+                                      "Write a correction of the selected issued letter: a new letter that says "
+                                      "which one it replaces and why")
         self.print_button = _button(f"Print{ELLIPSIS}", "printLetter", "Print the selected letter")
         self.save_button = _button(f"Save as PDF{ELLIPSIS}", "saveLetter", "Save the selected letter as a PDF file")
         self.batch_button = _button(f"Print all due letters{ELLIPSIS}", "printDueLetters",
                                     "Print every draft referral letter in the caseload, in the background")
         for button, slot in ((self.preview_button, self.preview_selected), (self.issue_button, self.issue_selected),
-                             (self.print_button, self.print_selected), (self.save_button, self.save_selected),
+                             (self.correct_button, self.correct_selected), (self.print_button, self.print_selected), (self.save_button, self.save_selected),
                              (self.batch_button, self.print_all_due)):
             button.clicked.connect(lambda _checked=False, s=slot: s())
 
@@ -379,7 +425,8 @@ class LettersView(QWidget):
         self.pdf_view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
 
         buttons = QHBoxLayout()
-        for button in (self.preview_button, self.issue_button, self.print_button, self.save_button):
+        for button in (self.preview_button, self.issue_button, self.correct_button, self.print_button,
+                       self.save_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.batch_button)
@@ -418,6 +465,7 @@ class LettersView(QWidget):
         self.view = view
         if other_patient:
             self.clear_preview()
+            self.corrections = {}
         issued: list = []
         if self.actor is None:
             self.show_message("Sign in to see her letters.")
@@ -429,14 +477,17 @@ class LettersView(QWidget):
             except PaoClinicError as exc:
                 self.show_message(str(exc))
         chosen = self.selected()
-        self.model.set_rows(letter_rows(view.referrals if self.may_write_letters else (), issued))
+        self.model.set_rows(letter_rows(view.referrals if self.may_write_letters else (), issued, self.corrections))
         if chosen is not None:
             self.select_matching(chosen)
         self.table.resizeColumnsToContents()
         if self.may_write_letters:
             drafts = sum(1 for r in self.model.rows() if r.kind == DRAFT)
-            self.status_label.setText(f"{drafts} draft{'' if drafts == 1 else 's'}, "
-                                      f"{len(issued)} issued letter{'' if len(issued) == 1 else 's'}.")
+            corrections = sum(1 for r in self.model.rows() if r.kind == CORRECTION)
+            self.status_label.setText(
+                f"{drafts} draft{'' if drafts == 1 else 's'}, "
+                + (f"{corrections} draft correction{'' if corrections == 1 else 's'}, " if corrections else "")
+                + f"{len(issued)} issued letter{'' if len(issued) == 1 else 's'}.")
         self.update_buttons()
 
     # -- selection -------------------------------------------------------------------------------
@@ -447,7 +498,7 @@ class LettersView(QWidget):
     def _same(self, a: LetterRow, b: LetterRow) -> bool:
         if a.kind != b.kind:
             return False
-        return (a.issued.id == b.issued.id) if a.kind == ISSUED else (a.referral.id == b.referral.id)
+        return (a.issued.id == b.issued.id) if a.issued is not None else (a.referral.id == b.referral.id)
 
     def select_matching(self, wanted: LetterRow) -> bool:
         for n in range(self.proxy.rowCount()):
@@ -482,7 +533,9 @@ class LettersView(QWidget):
         row = self.selected()
         allowed = self.may_write_letters
         self.preview_button.setEnabled(allowed and row is not None)
-        self.issue_button.setEnabled(allowed and row is not None and row.kind == DRAFT)
+        self.issue_button.setEnabled(allowed and row is not None and row.is_draft)
+        self.correct_button.setEnabled(allowed and row is not None and row.kind == ISSUED
+                                       and row.issued.replaced_by is None and row.issued.id not in self.corrections)
         self.print_button.setEnabled(allowed and row is not None)
         self.save_button.setEnabled(allowed and row is not None)
         self.batch_button.setEnabled(allowed and self.batch_worker is None)
@@ -505,6 +558,8 @@ class LettersView(QWidget):
         """Its PDF and what it lacks: an issued letter's stored bytes, or the draft as of the view's day."""
         if row.kind == ISSUED:
             return letter_service.stored_letter(self.actor, row.issued.id), []
+        if row.kind == CORRECTION:
+            return letter_service.draft_correction(self.actor, row.issued.id, reason=row.reason, today=self._today())
         return letter_service.draft_letter(self.actor, self.view.patient_id, row.referral.id, today=self._today())
 
     def clear_preview(self) -> None:
@@ -534,9 +589,14 @@ class LettersView(QWidget):
         if row.kind == ISSUED:
             issued = row.issued
             replaces = f"; it replaces document {issued.replaces}" if issued.replaces else ""
+            replaced = (f" REPLACED by document {issued.replaced_by}: do not rely on this letter; send the correction."
+                        if issued.replaced_by else "")
             self.missing_label.setText(f"Issued by {issued.created_by or 'unknown user'} on {_when(issued.created_at)}"
                                        f" (document {issued.id}, SHA-256 {issued.sha256_short}){replaces}: "
-                                       "exactly as it was sent.")
+                                       f"exactly as it was sent.{replaced}")
+        elif row.kind == CORRECTION:
+            self.missing_label.setText(f"DRAFT CORRECTION of document {row.issued.id}. Why: {row.reason}\n"
+                                       + missing_words(self.missing))
         else:
             self.missing_label.setText("DRAFT. " + missing_words(self.missing))
         self.show_message(f"Previewing {row.title}.")
@@ -546,7 +606,7 @@ class LettersView(QWidget):
     def issue_selected(self) -> int | None:
         """Issue the selected draft after confirming; the stored document's id, or None."""
         row = self.selected()
-        if row is None or row.kind != DRAFT or not self.may_write_letters:
+        if row is None or not row.is_draft or not self.may_write_letters:
             return None
         patient_id = self.view.patient_id
         try:
@@ -558,20 +618,62 @@ class LettersView(QWidget):
         if blocking:
             self._refused([m.message for m in blocking])
             return None
-        if not IssueConfirmation.ask(self, row.title, ""):
+        extra = ("\n\nIt replaces document {n}, which stays exactly as it was issued and is listed as replaced."
+                 .format(n=row.issued.id) if row.kind == CORRECTION else "")
+        if not IssueConfirmation.ask(self, row.title, extra):
             self.show_message("Not issued.")
             return None
         try:
-            document_id = letter_service.issue_letter(self.actor, patient_id, row.referral.id, today=self._today())
+            if row.kind == CORRECTION:
+                document_id = letter_service.issue_correction(self.actor, row.issued.id, reason=row.reason,
+                                                              today=self._today())
+                self.corrections.pop(row.issued.id, None)
+            else:
+                document_id = letter_service.issue_letter(self.actor, patient_id, row.referral.id,
+                                                          today=self._today())
         except ValidationError as exc:
             self._refused([p.message for p in exc.problems])
             return None
         except PaoClinicError as exc:
             self.show_message(f"Not issued: {exc}")
             return None
-        self.show_message(f"Issued {row.title} (document {document_id}); the referral is marked sent.")
+        if row.kind == CORRECTION:
+            self.show_message(f"Issued the correction (document {document_id}); it replaces document "
+                              f"{row.issued.id}, which is unchanged. Send the correction to everyone who had the letter.")
+        else:
+            self.show_message(f"Issued {row.title} (document {document_id}); the referral is marked sent.")
         self.letters_changed.emit(patient_id)
         return document_id
+
+    # -- correcting an issued letter ------------------------------------------------------------
+    def correct_selected(self) -> bool:
+        """Issue a correction...: ask why, then add and preview a draft correction of the selected issued letter."""
+        row = self.selected()
+        if row is None or row.kind != ISSUED or not self.may_write_letters:
+            return False
+        if row.issued.replaced_by is not None:
+            self.show_message(f"Document {row.issued.id} was already replaced by document {row.issued.replaced_by}; "
+                              "correct that one instead.")
+            return False
+        reason = CorrectionReason.ask(self, row.issued.title)
+        if reason is None:
+            self.show_message("No correction made.")
+            return False
+        try:
+            letter_service.draft_correction(self.actor, row.issued.id, reason=reason, today=self._today())
+        except ValidationError as exc:
+            self.show_message("No correction made: " + "; ".join(p.message for p in exc.problems))
+            return False
+        except PaoClinicError as exc:
+            self.show_message(f"No correction made: {exc}")
+            return False
+        self.corrections[row.issued.id] = reason.strip()
+        self.show_view(self.view)
+        correction = LetterRow(CORRECTION, issued=row.issued, reason=reason.strip())
+        self.select_matching(correction)
+        self.preview_selected()
+        self.show_message(f"Draft correction of document {row.issued.id}: check it, then Issue it.")
+        return True
 
     def _refused(self, reasons: list[str]) -> None:
         self.missing_label.setText("Cannot be issued until these are recorded:\n"
@@ -601,7 +703,7 @@ class LettersView(QWidget):
         row = self.selected()
         if row is None or not self.may_write_letters:
             return None
-        suggested = _file_name(("DRAFT " if row.kind == DRAFT else "") + row.title)
+        suggested = _file_name(("DRAFT " if row.is_draft else "") + row.title)
         path = SaveLetterAs.ask(self, suggested)
         if not path:
             return None
@@ -678,6 +780,6 @@ class LettersView(QWidget):
 
 
 __all__ = [
-    "BatchPrintResult", "IssueConfirmation", "LetterPrinting", "LetterRow", "LetterTableModel", "LettersView",
+    "BatchPrintResult", "CorrectionReason", "IssueConfirmation", "LetterPrinting", "LetterRow", "LetterTableModel", "LettersView",
     "PdfPrintJob", "SaveLetterAs", "letter_rows", "load_pdf", "missing_words", "print_due_letters", "print_pdf",
 ]

@@ -175,6 +175,7 @@ class LetterContent:
     stale_results: tuple[str, ...] = ()
     unresolved_placeholders: tuple[str, ...] = ()
     replaces: str | None = None       # a correction says which letter it replaces
+    correction_reason: str | None = None   # and why it was corrected
 
     @property
     def identifier_line(self) -> str:
@@ -619,6 +620,7 @@ def build_letter_content(
     settings: ClinicSettings = DEFAULT_SETTINGS,
     template: LetterTemplate | None = None,
     replaces: str | None = None,
+    correction_reason: str | None = None,
 ) -> LetterContent:
     """The letter for one referral of hers, as on `today`."""
     template = template or load_template(referral.specialty)
@@ -687,6 +689,7 @@ def build_letter_content(
         stale_results=stale,
         unresolved_placeholders=unresolved,
         replaces=replaces,
+        correction_reason=correction_reason,
     )
 
 

@@ -379,12 +379,28 @@ class _Letter:
         ]))
         return banner
 
+    def correction_notice(self) -> PdfTable:
+        """A correction says, boxed under its title, which letter it replaces and why."""
+        c = self.content
+        lines = [Paragraph(_text("CORRECTED LETTER"), ParagraphStyle("correction", parent=self.s["subheading"],
+                                                                     textColor=STALE, spaceBefore=0)),
+                 self.p(f"This letter replaces {c.replaces}, which must no longer be relied on.")]
+        if c.correction_reason:
+            lines.append(self.p(f"Reason for the correction: {c.correction_reason}"))
+        box = PdfTable([[lines]], colWidths=[FRAME_WIDTH], hAlign="LEFT")
+        box.setStyle(TableStyle([
+            ("BOX", (0, 0), (-1, -1), 1.2, STALE),
+            ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+            ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ]))
+        return box
+
     def story(self) -> list:
         c = self.content
         story: list = [NextPageTemplate("later"), self.address_block(), Spacer(1, 6), self.urgency_banner(),
                        Paragraph(_text(c.title), self.s["title"])]
         if c.replaces:
-            story.append(self.p(f"This letter replaces {c.replaces}.", "subheading"))
+            story.append(self.correction_notice())
 
         story += [self.heading("Patient"), self.key_values([
             ("Name", c.patient_heading),

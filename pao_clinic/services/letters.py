@@ -14,8 +14,9 @@
   (`gate.SentLetter`), so REFERRAL-OVERDUE names the letter that was sent.
 
 Nurses and consultants do all three; an admin does none.  An issued letter never
-changes: a correction is a new letter, issued with `replaces=` the old one's id, that
-says which letter it replaces.
+changes: a correction is a new letter for the same referral that says which letter it
+replaces and why (`draft_correction`, then `issue_correction`); the letter it replaces
+is listed as replaced by it (`IssuedLetter.replaced_by`) and reprints as it was issued.
 
 Letterhead and the referral address book are clinic settings (`clinic_setting` rows):
 `letterhead_name`, `letterhead_address`, `letterhead_phone`, `letterhead_email`,
@@ -32,7 +33,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Iterator, Sequence
 
-from peewee import JOIN
+from peewee import JOIN, SqliteDatabase
 
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS, ClinicSettings
 from pao_clinic.errors import ConflictError, NotFoundError, Problem, ValidationError
@@ -46,10 +47,11 @@ from pao_clinic.letters.pdf import render_letter_pdf
 from pao_clinic.record import Referral
 from pao_clinic.record.codes import OPEN_REFERRAL_STATUSES, SPECIALTIES
 from pao_clinic.record.dates import written_date
+from pao_clinic.record.limits import NOTE_MAX_LENGTH
 from pao_clinic.services.records import add_clinical_entry
 from pao_clinic.services.session import CLINICAL_ROLES, Actor, clinical_write, require_role
 from pao_clinic.services.snapshots import load_patient_record, load_patient_records
-from pao_clinic.storage.connection import write_transaction
+from pao_clinic.storage.connection import database, write_transaction
 from pao_clinic.storage.models import (
     AuditEntry, ClinicSetting, Patient, ReferralRow, ReferralStatusChange, StoredDocument, User,
 )
@@ -127,10 +129,11 @@ def _author(actor: Actor) -> Author:
 
 
 def _content(actor: Actor, record, referral_id: int, clinic: LetterSettings, today: date,
-             replaces: str | None = None) -> LetterContent:
+             replaces: str | None = None, correction_reason: str | None = None) -> LetterContent:
     return build_letter_content(record, _referral(record, referral_id), author=_author(actor),
                                 letterhead=clinic.letterhead, address_book=clinic.address_book,
-                                settings=clinic.settings, today=today, replaces=replaces)
+                                settings=clinic.settings, today=today, replaces=replaces,
+                                correction_reason=correction_reason)
 
 
 def letter_content(actor: Actor, patient_id: int, referral_id: int, *, today: date | None = None,
@@ -179,37 +182,96 @@ def _drafts(actor: Actor, letters: list[DueLetter], today: date) -> Iterator[tup
 
 
 def _document_title(content: LetterContent) -> str:
-    return f"{content.title} ({content.referral_ref}), {written_date(content.letter_date)}"
+    title = f"{content.title} ({content.referral_ref}), {written_date(content.letter_date)}"
+    return title + ", correction" if content.replaces else title
+
+
+@dataclass(frozen=True, slots=True)
+class _Correction:
+    """The letter a correction replaces: which one, whose, for which referral, in the words the new letter uses."""
+
+    document_id: int
+    patient_id: int
+    referral_id: int
+    letter_date: date | None
+    words: str           # the letter "Referral to physiotherapy (ref1), 01-Jun-2025" (document 3)
+    reason: str
+
+
+def _letter_replaced(document_id: int, reason: str | None, *, patient_id: int | None = None,
+                     referral_id: int | None = None, lock: bool = False) -> _Correction:
+    """The issued letter a correction replaces, checked; ValidationError naming `replaces` or `reason`.
+
+    It must be an issued letter (of hers, for the same referral, when those are given) that
+    no other letter has replaced yet: a correction of a correction replaces the newest.
+    With `lock` its row is locked first (PostgreSQL), so two corrections of one letter
+    made at once cannot both be issued.
+    """
+    problems = []
+    text = (reason or "").strip()
+    if not text:
+        problems.append(Problem("reason", "a correction says why the letter is corrected: give the reason"))
+    elif len(text) > NOTE_MAX_LENGTH:
+        problems.append(Problem("reason", f"the reason is {len(text)} characters; at most {NOTE_MAX_LENGTH}"))
+    query = StoredDocument.select().where((StoredDocument.id == document_id) & (StoredDocument.kind == LETTER_KIND))
+    if lock and not isinstance(database.obj, SqliteDatabase):   # SQLite's IMMEDIATE transaction already serialises
+        query = query.for_update()
+    old = query.first()
+    if old is None or (patient_id is not None and old.patient_id != patient_id):
+        raise ValidationError([Problem("replaces", f"no issued letter {document_id} of hers to replace")] + problems)
+    mine = [row.id for row in StoredDocument.select(StoredDocument.id).where(
+        (StoredDocument.patient == old.patient_id) & (StoredDocument.kind == LETTER_KIND))]
+    details = _issue_details(mine)
+    said = details.get(old.id, {})
+    if said.get("referral_id") is None:
+        problems.append(Problem("replaces", f"letter {old.id} does not record which referral it was for, so a "
+                                            "correction cannot be made from it; write a new referral instead"))
+    elif referral_id is not None and said["referral_id"] != referral_id:
+        problems.append(Problem("replaces", f"letter {old.id} was written for another referral of hers; a correction "
+                                            "is for the same referral as the letter it replaces"))
+    newer = sorted(other for other, d in details.items() if d.get("replaces") == old.id)
+    if newer:
+        problems.append(Problem("replaces", f"letter {old.id} was already replaced by letter {newer[-1]}; "
+                                            "correct that one instead"))
+    if problems:
+        raise ValidationError(problems)
+    return _Correction(document_id=old.id, patient_id=old.patient_id, referral_id=said["referral_id"],
+                       letter_date=_day(said.get("letter_date")),
+                       words=f"the letter \"{old.title}\" (document {old.id})", reason=text)
 
 
 def issue_letter(actor: Actor, patient_id: int, referral_id: int, *, today: date | None = None,
-                 replaces: int | None = None) -> int:
+                 replaces: int | None = None, correction_reason: str | None = None) -> int:
     """Issue her letter for a draft referral; returns the stored document's id.
 
     A referral already sent takes a correction only: `replaces` names the letter it
-    replaces (a stored document of hers) and the referral keeps its sent date.
+    replaces (an issued letter of hers for this referral, not yet replaced) and
+    `correction_reason` says why; the new letter says both, the referral keeps its sent
+    date, and the letter replaced stays exactly as it was issued.
     """
     today = today or _today()
     with clinical_write(actor, CLINICAL_ROLES, "Issuing a referral letter") as audit:
         record = load_patient_record(patient_id)
         referral = _referral(record, referral_id)
-        replaced_text = None
+        correction = None
         if replaces is not None:
-            old = StoredDocument.get_or_none((StoredDocument.id == replaces) & (StoredDocument.patient == patient_id)
-                                             & (StoredDocument.kind == LETTER_KIND))
-            if old is None:
-                raise ValidationError([Problem("replaces", f"no issued letter {replaces} of hers to replace")])
-            replaced_text = f"the letter \"{old.title}\" (document {old.id})"
-        if referral.status in ("declined", "cancelled", "seen"):
-            raise ValidationError([Problem("status", f"the referral is {referral.status}; no letter can be issued for it")])
-        if referral.status != "draft" and replaces is None:
+            correction = _letter_replaced(replaces, correction_reason, patient_id=patient_id,
+                                          referral_id=referral.id, lock=True)
+            if correction.letter_date is not None and today < correction.letter_date:
+                raise ValidationError([Problem("today", "a correction cannot be dated before the letter it replaces "
+                                                        f"({written_date(correction.letter_date)})")])
+        elif referral.status in ("declined", "cancelled", "seen"):
+            raise ValidationError([Problem("status", f"the referral is {referral.status}; no letter can be issued "
+                                                     "for it (a letter already issued for it may still be corrected)")])
+        elif referral.status != "draft":
             raise ValidationError([Problem(
                 "status", f"the referral was already sent on {written_date(referral.sent_on)}; "
                 "a correction is a new letter that names the letter it replaces")])
         if referral.status == "draft" and today < referral.created_on:
             raise ValidationError([Problem("today", f"the letter cannot be dated before the referral was created "
                                            f"({written_date(referral.created_on)})")])
-        content = _content(actor, record, referral.id, letter_settings(), today, replaced_text)
+        content = _content(actor, record, referral.id, letter_settings(), today,
+                           correction.words if correction else None, correction.reason if correction else None)
         problems = issue_problems(content)
         if problems:
             raise ValidationError(problems)
@@ -221,6 +283,7 @@ def issue_letter(actor: Actor, patient_id: int, referral_id: int, *, today: date
             "kind": LETTER_KIND, "title": document.title, "sha256": digest, "referral": referral.ref,
             "referral_id": referral.id, "heading": content.title, "letter_date": content.letter_date,
             "recipient": content.recipient.name, "replaces": replaces,
+            "correction_reason": correction.reason if correction else None,
         })
         if referral.status == "draft":
             updated = (ReferralRow.update(status="sent", sent_on=today, version=ReferralRow.version + 1)
@@ -235,6 +298,32 @@ def issue_letter(actor: Actor, patient_id: int, referral_id: int, *, today: date
             audit.record("update", "referral", referral.id, patient_id=patient_id, before=referral,
                          after=replace(referral, status="sent", sent_on=today))
     return document.id
+
+
+def draft_correction(actor: Actor, document_id: int, *, reason: str,
+                     today: date | None = None) -> tuple[bytes, list[MissingItem]]:
+    """The draft (watermarked DRAFT) of a correction of an issued letter, and what it lacks; nothing is written.
+
+    The correction is her letter for the same referral as on `today`, from her record as it
+    is now, saying which letter it replaces and `reason`; `issue_correction` issues it.
+    """
+    require_role(actor, CLINICAL_ROLES, "Preparing a corrected letter")
+    correction = _letter_replaced(document_id, reason)
+    content = _content(actor, load_patient_record(correction.patient_id), correction.referral_id, letter_settings(),
+                       today or _today(), correction.words, correction.reason)
+    return render_letter_pdf(content, draft=True), list(missing_items(content))
+
+
+def issue_correction(actor: Actor, document_id: int, *, reason: str, today: date | None = None) -> int:
+    """Issue a correction of an issued letter (`draft_correction`, issued); returns the new letter's id.
+
+    A normal issue in every other way: checked, stored with its SHA-256 and author, audited
+    (with the letter it replaces and the reason).  The letter replaced never changes.
+    """
+    require_role(actor, CLINICAL_ROLES, "Issuing a corrected letter")
+    correction = _letter_replaced(document_id, reason)
+    return issue_letter(actor, correction.patient_id, correction.referral_id, today=today, replaces=document_id,
+                        correction_reason=reason)
 
 
 def _checked_document(document_id: int) -> tuple[StoredDocument, bytes]:
@@ -293,6 +382,8 @@ class IssuedLetter:
     referral_id: int | None = None
     replaces: int | None = None     # the document id of the letter it replaces
     letter_date: date | None = None
+    correction_reason: str | None = None   # why it replaced that letter
+    replaced_by: int | None = None  # the document id of the letter that replaced it (then it must not be relied on)
 
     @property
     def sha256_short(self) -> str:
@@ -332,13 +423,16 @@ def issued_letters(actor: Actor, patient_id: int) -> list[IssuedLetter]:
              .order_by(StoredDocument.id))
     rows = list(query.dicts())
     details = _issue_details([r["id"] for r in rows])
+    replaced_by = {said["replaces"]: document_id for document_id, said in sorted(details.items())
+                   if said.get("replaces") is not None}
     letters = []
     for r in rows:
         said = details.get(r["id"], {})
         letters.append(IssuedLetter(
             id=r["id"], title=r["title"], sha256=r["sha256"], created_at=r["created_at"], created_by=r["author"],
             referral_ref=said.get("referral"), referral_id=said.get("referral_id"), replaces=said.get("replaces"),
-            letter_date=_day(said.get("letter_date"))))
+            letter_date=_day(said.get("letter_date")), correction_reason=said.get("correction_reason"),
+            replaced_by=replaced_by.get(r["id"])))
     return letters
 
 
@@ -497,7 +591,10 @@ def summary_pdf(actor: Actor, patient_id: int, *, today: date | None = None) -> 
     return pdf
 
 
-__all__ = ["DueLetter", "IssuedLetter", "LETTER_KIND", "PreparedLetter", "SUMMARY_RECORD", "clinic_letterhead",
-           "LetterSettings", "draft_letter", "draft_letters", "due_letters", "issue_letter", "issued_letters", "letter_content", "letter_settings", "new_referral",
-           "open_referral_to", "prepare_letter", "record_letter_printed", "record_letter_saved", "referral_address_book",
-           "reprint_letter", "sent_letters", "stored_letter", "summary_pdf"]
+__all__ = [
+    "DueLetter", "IssuedLetter", "LETTER_KIND", "LetterSettings", "PreparedLetter", "SUMMARY_RECORD",
+    "clinic_letterhead", "draft_correction", "draft_letter", "draft_letters", "due_letters", "issue_correction",
+    "issue_letter", "issued_letters", "letter_content", "letter_settings", "new_referral", "open_referral_to",
+    "prepare_letter", "record_letter_printed", "record_letter_saved", "referral_address_book", "reprint_letter",
+    "sent_letters", "stored_letter", "summary_pdf",
+]
