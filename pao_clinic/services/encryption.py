@@ -57,6 +57,12 @@ def passphrase_is_needed(url: str) -> bool:
     return location.encrypted and not has_passphrase(location.sqlite_file)
 
 
+def database_file_name(url: str) -> str:
+    """The database's file, absolute, for people."""
+    file = parse_database_url(url).sqlite_file
+    return str(file.absolute()) if file is not None else parse_database_url(url).describe()
+
+
 def database_file_exists(url: str) -> bool:
     file = parse_database_url(url).sqlite_file
     return file is not None and file.is_file() and file.stat().st_size > 0
