@@ -209,12 +209,12 @@ def test_a_known_placeholder_without_a_value_prints_not_recorded_and_is_listed_a
     record = lucja(referrals=(physio_referral(specialty="mental_health"),))
     content = content_for(record)
     text = "\n".join(pages_of(render_letter_pdf(content, draft=True)))
-    assert f"Edinburgh Postnatal Depression Scale score is {NOT_RECORDED}" in text
+    assert f"Edinburgh Postnatal Depression Scale (EPDS) score: {NOT_RECORDED};" in text
     assert {"latest_epds", "epds_self_harm_item"} <= {m.field for m in missing_items(content)}
     screened = replace(record, epds=(EpdsScreen(assessed_on=days_ago(5), score=15, self_harm_item=1),))
     content = content_for(screened)
-    text = " ".join(pages_of(render_letter_pdf(content, draft=True)))
-    assert f"score is 15 on {written_date(days_ago(5))}, with item 10" in text
+    text = " ".join(" ".join(pages_of(render_letter_pdf(content, draft=True))).split())
+    assert f"score: 15 on {written_date(days_ago(5))}; item 10 (thoughts of self-harm) scored: 1." in text
     assert "latest_epds" not in {m.field for m in missing_items(content)}
 
 
@@ -692,3 +692,21 @@ def test_the_templates_readme_lists_every_placeholder():
     readme = (Path(letter_templates.__file__).parents[2] / "resources" / "letters" / "README.md").read_text("utf-8")
     listed = set(re.findall(r"^\| `\{([a-z_]+)\}` \|", readme, flags=re.MULTILINE))
     assert listed == set(PLACEHOLDERS)
+
+
+@pytest.mark.parametrize("days, words", [
+    (20, "2 weeks old"), (7 * 16 + 6, "16 weeks old"), (7 * 17, "3 months old"), (700, "22 months old"),
+    (731, "2 years old"), (1310, "3 years and 7 months old"), (1150, "3 years and 1 month old"),
+])
+def test_her_babys_age_reads_in_weeks_then_months_then_years(days, words):
+    record = lucja(pregnancies=(_delivered(1, days_ago(days)),), breastfeeding=(), fractures=())
+    opening = " ".join(block.text for block in content_for(record).opening)
+    assert f"Age of her youngest baby: {words};" in opening
+
+
+def test_many_fractures_found_on_one_day_are_summarised_on_that_day():
+    fractures = tuple(Fracture(ref=f"fx{n}", site=level, identified_on=days_ago(80), imaging="mri", trauma="none",
+                               genant_grade=1) for n, level in enumerate(codes.VERTEBRAL_LEVELS[:9], start=1))
+    content = content_for(lucja(fractures=fractures), physio_referral(specialty="gp"))
+    opening = " ".join(block.text for block in content.opening)
+    assert f"9 fractures identified on {written_date(days_ago(80))}, listed in the fractures table" in opening

@@ -207,10 +207,14 @@ def _weeks(days: int) -> str:
 
 
 def _baby_age(days: int) -> str:
+    """`14 weeks old` (under 17 weeks), `7 months old` (under two years), `3 years and 7 months old`."""
     if days < 7 * 17:
         return f"{_weeks(days)} old"
     months = int(days / 30.4375)
-    return f"{months} months old"
+    if months < 24:
+        return f"{months} months old"
+    years, months = divmod(months, 12)
+    return f"{years} years" + (f" and {months} month{'s' if months != 1 else ''}" if months else "") + " old"
 
 
 def _result(value: float, unit: str) -> str:
@@ -279,8 +283,8 @@ def _fracture_list(fractures) -> str | None:
     if len(fractures) <= LISTED_IN_FULL:
         return ", ".join(fracture_description(f) for f in fractures)
     first, last = fractures[0].identified_on, fractures[-1].identified_on
-    return (f"{len(fractures)} fractures identified from {written_date(first)} to {written_date(last)}, "
-            "listed in the fractures table")
+    when = f"on {written_date(first)}" if first == last else f"from {written_date(first)} to {written_date(last)}"
+    return f"{len(fractures)} fractures identified {when}, listed in the fractures table"
 
 
 def _is_current(started_on: date, stopped_on: date | None, today: date) -> bool:
