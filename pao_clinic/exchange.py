@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
 from pao_clinic.record import codes
@@ -459,8 +461,7 @@ def document_from_records(records: Iterable[PatientRecord], *, exported_at: date
     if exported_at.tzinfo is None:
         raise ValueError("exported_at needs a time zone")
     patients = [_patient_values(record) for record in records]
-    patients.sort(key=lambda p: (p["family_name"].casefold(), p["given_name"].casefold(), p["date_of_birth"],
-                                 _serialised(p)))
+    _sort_canonically(patients, _patient_order)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -470,8 +471,112 @@ def document_from_records(records: Iterable[PatientRecord], *, exported_at: date
 
 
 def document_to_text(document: dict) -> str:
-    """The document as UTF-8 JSON text: indented, keys in the spec's order, ending in a new line."""
-    return json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    """The document as UTF-8 JSON text: indented, keys in the spec's order, ending in a new line.
+
+    The text is exactly `json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)`,
+    made with the C encoder: every object or list of plain values, and every list of such
+    objects, is encoded in one call with the line break and indent as its separator
+    (`indent=2` itself would fall back to the pure-Python encoder, ten times slower).
+    """
+    parts: list[str] = []
+    try:
+        _indented(document, 0, parts, {})
+    except _Unusual:  # keys that are not text: let json write them as it does
+        return json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    parts.append("\n")
+    return "".join(parts)
+
+
+class _Unusual(Exception):
+    """A value the fast writer leaves to `json.dumps` (a key that is not text)."""
+
+
+_PLAIN_TYPES = frozenset((str, int, float, bool, type(None)))  # exactly these (others take the long way)
+_encode_text = json.encoder.encode_basestring  # the C encoder's own, as ensure_ascii=False writes text
+
+
+def _encoder(indent: int) -> json.JSONEncoder:
+    """An encoder whose separator between items is a new line and `indent` spaces (cached)."""
+    encoder = _ENCODERS.get(indent)
+    if encoder is None:
+        encoder = _ENCODERS[indent] = json.JSONEncoder(ensure_ascii=False, allow_nan=False,
+                                                       separators=(",\n" + " " * indent, ": "))
+    return encoder
+
+
+_ENCODERS: dict[int, json.JSONEncoder] = {}
+
+
+def _flat_object(value: dict) -> bool:
+    """An object whose values are all plain (text, numbers, true, false, null).
+
+    (Its keys need no look: the C encoder writes keys that are not text as `indent=2` does.)
+    """
+    return _PLAIN_TYPES.issuperset(map(type, value.values()))
+
+
+def _indented(value, level: int, out: list[str], keys: dict[int, dict[str, str]]) -> None:
+    """`value` as indent=2 writes it, its first line already `level` spaces in.
+
+    `keys` keeps each key's line start as written at each indent (a document repeats a few dozen keys).
+    """
+    inner = level + 2
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        out.append(_encode_text(value) if kind is str else _encoder(0).encode(value))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+        elif _flat_object(value):
+            text = _encoder(inner).encode(value)
+            out.append(f"{{\n{' ' * inner}{text[1:-1]}\n{' ' * level}}}")
+        else:
+            out.append("{\n")
+            separator = ""
+            known = keys.get(inner)
+            if known is None:
+                known = keys[inner] = {}
+            for key, item in value.items():
+                written = known.get(key)
+                if written is None:
+                    if key.__class__ is not str:
+                        raise _Unusual()
+                    written = known[key] = f"{' ' * inner}{_encode_text(key)}: "
+                item_type = type(item)
+                if item_type is str:
+                    out.append(f"{separator}{written}{_encode_text(item)}")
+                elif item_type in _PLAIN_TYPES:
+                    out.append(f"{separator}{written}{_encoder(0).encode(item)}")
+                else:
+                    out.append(f"{separator}{written}")
+                    _indented(item, inner, out, keys)
+                separator = ",\n"
+            out.append(f"\n{' ' * level}}}")
+    elif isinstance(value, (list, tuple)):
+        types = set(map(type, value))
+        if not value:
+            out.append("[]")
+        elif types <= _PLAIN_TYPES:
+            text = _encoder(inner).encode(value)
+            out.append(f"[\n{' ' * inner}{text[1:-1]}\n{' ' * level}]")
+        elif types == {dict} and all(value) and _PLAIN_TYPES.issuperset(
+                map(type, chain.from_iterable(map(dict.values, value)))):
+            # one call for the whole list: items' keys are `entry` in; between two items the encoder
+            # writes "},\n" + entry + "{", which nothing else can (text never holds a raw line break)
+            entry = inner + 2
+            text = _encoder(entry).encode(value)
+            between = text[2:-2].replace(f"}},\n{' ' * entry}{{", f"\n{' ' * inner}}},\n{' ' * inner}{{\n{' ' * entry}")
+            out.append(f"[\n{' ' * inner}{{\n{' ' * entry}{between}\n{' ' * inner}}}\n{' ' * level}]")
+        else:
+            out.append("[\n")
+            separator = ""
+            for item in value:
+                out.append(f"{separator}{' ' * inner}")
+                _indented(item, inner, out, keys)
+                separator = ",\n"
+            out.append(f"\n{' ' * level}]")
+    else:
+        out.append(_encoder(0).encode(value))  # anything else: as json writes it (or its TypeError)
 
 
 def _patient_values(record: PatientRecord) -> dict:
@@ -479,38 +584,49 @@ def _patient_values(record: PatientRecord) -> dict:
     if values.get("nhs_number") is not None:
         values["nhs_number"] = normalise_nhs_number(values["nhs_number"])
     for name, known in (("risk_factors", codes.RISK_FACTORS), ("history", codes.HISTORY_CODES)):
-        values[name] = sorted(values[name], key=lambda code, known=known: _code_order(code, known))
-    for key in _PATIENT.keys:
-        if key.kind == "list":
-            values[key.name].sort(key=_LIST_ORDER[key.name])
+        if len(values[name]) > 1:
+            values[name].sort(key=lambda code, known=known: _code_order(code, known))
+    for name in _LIST_KEYS:
+        _sort_canonically(values[name], _LIST_ORDER[name])
     return values
 
 
 def _object_values(value: object, shape: _Shape) -> dict:
     values: dict[str, Any] = {}
-    for key in shape.keys:
-        item = getattr(value, key.name)
-        if item is None or (key.blank_is_absent and not item.strip()):
+    for name, kind, blank_is_absent, inner in _PLANS[shape.what]:
+        item = getattr(value, name)
+        if item is None:
             continue
-        if key.kind == "date":
-            values[key.name] = item.isoformat()
-        elif key.kind == "number":
-            values[key.name] = _json_number(item)
-        elif key.kind == "codes":
-            values[key.name] = list(item)
-        elif key.kind == "object":
-            assert key.shape is not None
-            written = _object_values(item, key.shape)
+        if kind == "date":
+            values[name] = item.isoformat()
+        elif kind == "number":
+            values[name] = _json_number(item)
+        elif kind == "list":
+            values[name] = [_object_values(entry, inner) for entry in item]
+        elif kind == "codes":
+            values[name] = list(item)
+        elif kind == "object":
+            written = _object_values(item, inner)
             if written:
-                values[key.name] = written
-        elif key.kind == "list":
-            assert key.shape is not None
-            values[key.name] = [_object_values(entry, key.shape) for entry in item]
-        else:
-            values[key.name] = item
+                values[name] = written
+        elif not blank_is_absent or item.strip():
+            values[name] = item
     if shape is _BLOOD:
         values["unit"] = standard_unit(values["unit"])
     return values
+
+
+def _plans(shape: _Shape, plans: dict[str, tuple]) -> dict[str, tuple]:
+    """Each shape's keys as (name, kind, blank_is_absent, inner shape), by the shape's `what`."""
+    plans[shape.what] = tuple((k.name, k.kind, k.blank_is_absent, k.shape) for k in shape.keys)
+    for key in shape.keys:
+        if key.shape is not None:
+            _plans(key.shape, plans)
+    return plans
+
+
+_PLANS = _plans(_PATIENT, {})
+_LIST_KEYS = tuple(key.name for key in _PATIENT.keys if key.kind == "list")
 
 
 def _json_number(number: float) -> float | int:
@@ -525,7 +641,30 @@ def _code_order(code: str, known: tuple[str, ...]) -> tuple[int, str]:
 
 def _serialised(values: dict) -> str:
     """The total tie-break: entries equal on every sort key keep one fixed order."""
-    return json.dumps(values, ensure_ascii=False, sort_keys=True)
+    return _SORTED_KEYS.encode(values)
+
+
+_SORTED_KEYS = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # as json.dumps(..., sort_keys=True)
+
+
+def _sort_canonically(items: list[dict], order) -> None:
+    """Sort `items` by `order`, then by the whole entry (`_serialised`) among entries `order` ties.
+
+    The whole entry is written out only when two entries tie, which is rare; the result is the
+    order of sorting by (order, whole entry) every time.
+    """
+    if len(items) < 2:
+        return
+    keys = [order(item) for item in items]
+    if len(set(keys)) < len(keys):
+        seen = Counter(keys)
+        keys = [(key, _serialised(item) if seen[key] > 1 else "") for key, item in zip(keys, items)]
+    ranked = sorted(range(len(items)), key=keys.__getitem__)
+    items[:] = [items[i] for i in ranked]
+
+
+def _patient_order(p: dict) -> tuple:
+    return (p["family_name"].casefold(), p["given_name"].casefold(), p["date_of_birth"])
 
 
 def _dated(day: str | None) -> tuple:
@@ -534,19 +673,19 @@ def _dated(day: str | None) -> tuple:
 
 
 def _by_main_date(main_date: str):
-    return lambda v: (v[main_date], v.get("ref", ""), _serialised(v))
+    return lambda v: (v[main_date], v.get("ref", ""))
 
 
 def _pregnancy_order(v: dict) -> tuple:
     day = v.get("due_date") if v["outcome"] == "ongoing" else v.get("ended_on")
-    return (_dated(day), v["ref"], _serialised(v))
+    return (_dated(day), v["ref"])
 
 
 def _feeding_order(v: dict) -> tuple:
-    return (_dated(v.get("started_on")), v["pregnancy"], _serialised(v))
+    return (_dated(v.get("started_on")), v["pregnancy"])
 
 
-# How each list is ordered on export: by its main date, then ref, then the whole entry.
+# How each list is ordered on export: by its main date, then ref, then the whole entry (`_sort_canonically`).
 _LIST_ORDER = {name: _by_main_date(main_date) for name, _type, main_date in CLINICAL_LISTS}
 _LIST_ORDER["pregnancies"] = _pregnancy_order  # ended_on, or due_date while ongoing; undated last
 _LIST_ORDER["breastfeeding"] = _feeding_order  # started_on (undated last), then the pregnancy's ref
