@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
@@ -304,3 +305,15 @@ def test_the_document_does_not_depend_on_the_order_entries_were_given(records, s
                  for record in records]
     assert document_from_records(shuffled(reordered), exported_at=EXPORTED_AT) == document_from_records(
         records, exported_at=EXPORTED_AT)
+
+
+# Any JSON value: the export's own writer gives exactly json.dumps(indent=2)'s text (issue 10: it uses the C encoder).
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | any_text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(any_text, inner, max_size=4), max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=json_values)
+def test_the_documents_text_is_what_json_writes_indented(value):
+    assert document_to_text(value) == json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
