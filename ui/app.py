@@ -1,9 +1,12 @@
 """Start the desktop app: QApplication, stylesheet, database, who is signed in, main window.
 
 On an empty database (no patients, no users) a demo caseload is loaded and the demo
-consultant is signed in, and the window title says so.  Otherwise a small sign-in
-dialog asks who is working (the full sign-in comes later).  Anything unexpected is
-logged with its traceback and shown as a short apology; the app keeps running.
+consultant is signed in, and the window title says so; a demo database opens as the
+demo consultant again.  Otherwise the sign-in dialog (`sign_in_dialog`) asks who is
+working, with the wait after failed sign-ins.  Once the window is open the idle lock
+(`idle_lock`) covers it after the clinic's minutes without input and asks for the
+password again.  Anything unexpected is logged with its traceback and shown as a short
+apology; the app keeps running.
 """
 
 from __future__ import annotations
@@ -18,10 +21,7 @@ from types import TracebackType
 
 from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import (
-    QApplication, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QProgressDialog,
-    QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from pao_clinic import services
 from pao_clinic.environment import USER_ENV, log_file
@@ -30,7 +30,9 @@ from pao_clinic.services import Actor
 from pao_clinic.services.clinic import default_database_url
 from pao_clinic.services.demo_setup import load_demo_caseload, sign_in_demo_consultant
 
+from .idle_lock import IdleLock
 from .main_window import MainWindow
+from .sign_in_dialog import SignInDialog  # noqa: F401 (tests replace SignInDialog.ask as ui.app's)
 from .resources import resource_path, resource_text
 from .workers import Worker, WorkerPool
 
@@ -98,58 +100,6 @@ class ErrorPresenter:
 
 # --- who is signed in -------------------------------------------------------------------
 
-class SignInDialog(QDialog):
-    """User name and password (a minimal sign-in; the full one comes later)."""
-
-    def __init__(self, user_name: str = "", parent: QWidget | None = None):
-        super().__init__(parent)
-        self.actor: Actor | None = None
-        self.setWindowTitle(f"Sign in \u2014 {APP_NAME}")
-        self.setMinimumWidth(380)
-        self.name_edit = QLineEdit(user_name)
-        self.name_edit.setObjectName("userName")
-        self.password_edit = QLineEdit()
-        self.password_edit.setObjectName("password")
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error_label = QLabel()
-        self.error_label.setObjectName("errorText")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
-        form = QFormLayout()
-        form.addRow("User name", self.name_edit)
-        form.addRow("Password", self.password_edit)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
-        (self.password_edit if user_name else self.name_edit).setFocus()
-
-    def accept(self) -> None:
-        try:
-            self.actor = services.authenticate(self.name_edit.text(), self.password_edit.text())
-        except AuthenticationError as exc:
-            text = str(exc)
-            self.error_label.setText(text[:1].upper() + text[1:] + ".")
-            self.error_label.show()
-            self.password_edit.clear()
-            self.password_edit.setFocus()
-            return
-        super().accept()
-
-    @classmethod
-    def ask(cls, user_name: str = "", parent: QWidget | None = None) -> Actor | None:
-        """The signed-in Actor, or None when the user cancels (tests replace this)."""
-        dialog = cls(user_name, parent)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        actor = dialog.actor if accepted else None
-        dialog.deleteLater()
-        return actor
-
-
 def load_demo_with_progress(count: int = DEMO_PATIENTS, seed: int = DEMO_SEED) -> Actor:
     """Load the demo caseload on a worker thread behind a busy dialog; the demo consultant."""
     progress = QProgressDialog(f"Setting up a demo caseload of {count} synthetic patients\u2026", "", 0, 0)
@@ -188,6 +138,24 @@ def sign_in(args: argparse.Namespace) -> Actor | None:
             pass  # the demo password was changed: sign in like anywhere else
     name = getattr(args, "user", None) or os.environ.get(USER_ENV, "")
     return SignInDialog.ask(name)
+
+
+def install_idle_lock(app: QApplication, window: MainWindow, *, minutes: float | None = None) -> IdleLock:
+    """The idle lock over the app, for whoever the window acts as; signing out at the lock closes the app."""
+    lock = IdleLock(lambda: window.actor, minutes=minutes, parent=app)
+
+    def unlocked(actor: Actor) -> None:
+        if actor.role != window.actor.role:  # an admin changed the role meanwhile: act as it is now
+            window.switch_user(actor)
+
+    def signed_out() -> None:
+        window.close()
+        app.quit()
+
+    lock.unlocked.connect(unlocked)
+    lock.signed_out.connect(signed_out)
+    lock.install(app)
+    return lock
 
 
 # --- the app ----------------------------------------------------------------------------
@@ -275,7 +243,11 @@ def run_desktop(url: str, args: argparse.Namespace) -> int:
             window = MainWindow(actor, where, demo=services.is_demo_database())
             window.show()
             window.refresh()
-            return app.exec()
+            lock = install_idle_lock(app, window)
+            try:
+                return app.exec()
+            finally:
+                lock.uninstall()
         finally:
             services.close_clinic_database()
     finally:

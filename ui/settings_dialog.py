@@ -1,5 +1,6 @@
 """File ▸ Settings…: the clinic's letterhead, its referral address book, the gate's thresholds,
-where the database is, and (on a demo database) which demo user to be.
+where the database is, the users and the idle lock (an admin's page, `users_dialog`), and
+(on a demo database) which demo user to be.
 
 An admin edits; everyone else reads (the fields are read only and say why, and the
 services refuse a write by anyone else whatever the window shows).  Every save goes
@@ -31,6 +32,7 @@ from pao_clinic.services.gate_settings import (
 )
 
 from .caseload_model import ROW_ROLE, RowSortProxy, RowTableModel
+from .users_dialog import UsersPage
 
 #: The demo users a newcomer may be, in the order a clinic meets them.
 DEMO_ROLE_ORDER = ("nurse", "consultant", "admin")
@@ -112,6 +114,11 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._build_address_book(), "Referral address book")
         self.tabs.addTab(self._build_thresholds(), "Medication gate thresholds")
         self.tabs.addTab(self._build_database(), "Database")
+        self.users_page: UsersPage | None = None
+        if self.may_edit:  # an admin's page only (the services refuse anyone else whatever is shown)
+            self.users_page = UsersPage(actor, self)
+            self.users_page.changed.connect(self.saved)
+            self.tabs.addTab(self.users_page, "Users")
         if demo:
             self.tabs.addTab(self._build_demo_users(), "Demo users")
 
