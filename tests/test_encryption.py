@@ -282,3 +282,20 @@ def test_a_new_encrypted_clinic_starts_with_init_and_its_passphrase(tmp_path, mo
         open_database(f"sqlite:///{tmp_path / 'new.sqlite'}")
     with pytest.raises(ValidationError, match="at least 10 characters"):
         use_passphrase(f"sqlcipher:///{tmp_path / 'other.sqlite'}", "short")
+
+
+def test_a_damaged_encrypted_file_names_its_newest_good_backup(closed_encrypted_clinic):
+    url, file = closed_encrypted_clinic.url, file_of(closed_encrypted_clinic.url)
+    in_database(url, lambda: import_records(closed_encrypted_clinic.nurse,
+                                            demo_caseload(8, seed=8, today=date.today())))
+    assert run("backup", "--database", url)[0] == 0
+    [backup] = list((file.parent / "backups").iterdir())
+    pages = file.stat().st_size // 4096  # SQLCipher 4's page size
+    with file.open("r+b") as f:  # pages in the middle: their HMACs no longer match
+        f.seek(4096 * (pages // 2))
+        f.write(b"\x13" * 4096 * 3)
+    before = sha256(file)
+    code, _, err = run("user", "list", "--database", url)
+    assert code == 2 and err.startswith(f"error: the database {file} is damaged (") and err.count("\n") == 1
+    assert err.rstrip().endswith(f"pao-clinic restore {backup} --database sqlcipher:///{file}")
+    assert sha256(file) == before
