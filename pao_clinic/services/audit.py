@@ -162,6 +162,20 @@ def _chunks_in_id_order(size: int) -> Iterator[list[tuple]]:
         last_id = rows[-1][0]
 
 
+class _EntryWords:
+    """`audit entry 1234 (2026-04-12 13:03:05 UTC, nina.nurse, update fracture)`, written only when needed."""
+
+    __slots__ = ("entry_id", "at", "user_name", "action", "record_type")
+
+    def __init__(self, entry_id, at, user_name, action, record_type):
+        self.entry_id, self.at, self.user_name, self.action, self.record_type = (
+            entry_id, at, user_name, action, record_type)
+
+    def __format__(self, _spec: str) -> str:
+        return (f"audit entry {self.entry_id} ({_when(_utc(self.at))}, {self.user_name}, "
+                f"{self.action} {self.record_type})")
+
+
 def verify_audit_chain(actor: Actor | None = None, *, chunk: int = VERIFY_CHUNK) -> AuditVerification:
     """Walk the whole chain in order of id; the first broken link, and accounts changed outside the app.
 
@@ -178,7 +192,7 @@ def verify_audit_chain(actor: Actor | None = None, *, chunk: int = VERIFY_CHUNK)
         for row in rows:
             (entry_id, at, user_id, user_name, action, record_type, record_id, patient_id, before, after,
              previous_hash, entry_hash) = row
-            about = f"audit entry {entry_id} ({_when(_utc(at))}, {user_name}, {action} {record_type})"
+            about = _EntryWords(entry_id, at, user_name, action, record_type)
             if previous_hash is None or entry_hash is None:
                 broken = f"{about} has no hash: it was written outside PAO Clinic"
             elif entry_hash != audit_entry_hash(previous_hash, at, user_id, user_name, action, record_type,
