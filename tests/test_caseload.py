@@ -57,6 +57,20 @@ def test_the_overview_gives_the_same_lines_and_tasks_as_the_two_lists_from_one_r
 
 
 
+
+def test_the_caseload_reads_less_of_each_record_and_gives_what_the_whole_record_gives(clinic):
+    from pao_clinic.gate import worklist
+    from pao_clinic.services.caseload import caseload_row
+
+    services.import_records(clinic.nurse, demo_caseload(40, seed=11, today=TODAY))
+    whole = services.load_patient_records()
+    assert any(r.contraception for r in whole) and any(r.dental_reviews for r in whole)
+    assert any(r.risk_factors for r in whole)
+    for day in (TODAY, date(2025, 1, 15)):
+        assert services.caseload_worklist(day) == worklist(whole, day, services.clinic_settings())
+        assert services.caseload_rows(day) == [caseload_row(r, day) for r in whole]
+
+
 FIRST_LINE_FIELDS = ("patient_id", "family_name", "given_name", "date_of_birth", "nhs_number", "hospital_number",
                      "age", "latest_delivery", "fracture_count", "open_referrals")
 

@@ -7,6 +7,7 @@ Definitions are those of `shared/spec/medication-gate.md` (Clinical facts).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -25,6 +26,31 @@ from pao_clinic.record import (
 )
 
 ONE_DAY = timedelta(days=1)
+
+
+def last_answer_kept(fn):
+    """Keep the last answer of a fact about one woman on one day, for the questions that follow it.
+
+    Working out her facts asks the same question many times in a row (her fragility
+    fractures: fifteen times).  The record is frozen, so the same record (by identity), day
+    and settings (by identity) give the same answer.  One answer is kept, as one tuple (so
+    threads asking at once read a whole answer or none); a call with keywords is not kept.
+    """
+    kept = [None]
+
+    @functools.wraps(fn)
+    def answer(record, d, *rest, **named):
+        if named:
+            return fn(record, d, *rest, **named)
+        last = kept[0]
+        if (last is not None and last[0] is record and last[1] == d and len(last[2]) == len(rest)
+                and all(a is b for a, b in zip(last[2], rest))):
+            return last[3]
+        value = fn(record, d, *rest)
+        kept[0] = (record, d, rest, value)
+        return value
+
+    return answer
 
 # WU-1's work-up, in the order the spec lists it: (name in messages, tests that count).
 WORKUP_TESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -76,6 +102,7 @@ def is_pregnant_on(record: PatientRecord, d: date) -> bool:
     )
 
 
+@last_answer_kept
 def births_on(record: PatientRecord, d: date) -> tuple[Pregnancy, ...]:
     """Live births and stillbirths that ended on or before D, oldest first."""
     births = [
@@ -164,6 +191,7 @@ def feeding_stopped_on(record: PatientRecord, d: date) -> date | None:
 
 # --- fractures ----------------------------------------------------------------------
 
+@last_answer_kept
 def fragility_fractures(record: PatientRecord, d: date) -> tuple[Fracture, ...]:
     """Fractures identified on or before D whose trauma is not `high`, oldest first."""
     found = [f for f in record.fractures if f.identified_on <= d and f.trauma != "high"]
@@ -182,6 +210,7 @@ def presentation_end(record: PatientRecord, d: date, settings: ClinicSettings = 
     return None if first is None else first + timedelta(days=settings.presentation_window_days)
 
 
+@last_answer_kept
 def presentation_fractures(
     record: PatientRecord, d: date, settings: ClinicSettings = DEFAULT_SETTINGS
 ) -> tuple[Fracture, ...]:
@@ -199,6 +228,7 @@ def fracture_site(fracture: Fracture) -> tuple[str, str | None] | None:
     return (fracture.site, fracture.side)
 
 
+@last_answer_kept
 def repeat_fractures(
     record: PatientRecord, d: date, settings: ClinicSettings = DEFAULT_SETTINGS
 ) -> tuple[Fracture, ...]:
@@ -266,6 +296,7 @@ def grade_3_vertebral_fractures(record: PatientRecord, d: date) -> tuple[Fractur
 
 # --- DEXA ---------------------------------------------------------------------------
 
+@last_answer_kept
 def dexa_scans_on(record: PatientRecord, d: date) -> tuple[DexaScan, ...]:
     """Scans on or before D, oldest first."""
     return tuple(sorted((s for s in record.dexa if s.scanned_on <= d), key=lambda s: s.scanned_on))

@@ -22,7 +22,7 @@ from pao_clinic.record import PatientRecord, codes
 from pao_clinic.record.dates import age_on
 from pao_clinic.record.nhs_number import format_nhs_number
 from pao_clinic.services.clinic import clinic_settings
-from pao_clinic.services.snapshots import load_patient_records
+from pao_clinic.services.snapshots import LIST_NAMES, load_patient_records
 
 # Kinds of status flag on a caseload line (each flag also carries its words).
 FLAG_PREGNANT = "blocked_pregnant"
@@ -33,6 +33,16 @@ FLAG_REFERRAL_OVERDUE = "referral_overdue"
 FLAG_MOOD = "mood"
 FLAG_KINDS: tuple[str, ...] = (FLAG_PREGNANT, FLAG_BREASTFEEDING, FLAG_DECISION_DUE, FLAG_REPEAT_FRACTURE,
                                FLAG_REFERRAL_OVERDUE, FLAG_MOOD)
+
+#: What the caseload lines and the worklist read of each record: her facts, the worklist's rules and the
+#: gate's pregnancy and breastfeeding blocks need neither contraception, dental reviews nor risk factors
+#: (tests/test_caseload.py checks the answers are those of the whole record).
+CASELOAD_LISTS: tuple[str, ...] = tuple(n for n in LIST_NAMES if n not in ("contraception", "dental_reviews"))
+
+
+def _caseload_records() -> list[PatientRecord]:
+    return load_patient_records(lists=CASELOAD_LISTS, risk_factors=False)
+
 
 # the gate's block rules do not depend on which osteoporosis drug is asked about
 _ANY_OSTEOPOROSIS_DRUG = sorted(codes.OSTEOPOROSIS_DRUGS)[0]
@@ -179,7 +189,7 @@ def caseload_overview(on: date | None = None) -> CaseloadOverview:
     from pao_clinic.services.letters import sent_letters  # here: importing the letters' PDF code costs 0.3 s
 
     letters = sent_letters()
-    for record in load_patient_records():
+    for record in _caseload_records():
         facts, hers = _tasks_of(record, on, settings, letters.get(record.id))
         rows.append(caseload_row(record, on, settings, facts=facts, tasks=hers))
         tasks.extend(hers)
@@ -240,7 +250,7 @@ def caseload_worklist(on: date | None = None) -> list[WorklistTask]:
     """The nurse's tasks for the whole caseload on a date, in the spec's order."""
     from pao_clinic.services.letters import sent_letters
 
-    return worklist(load_patient_records(), on or date.today(), clinic_settings(), letters=sent_letters())
+    return worklist(_caseload_records(), on or date.today(), clinic_settings(), letters=sent_letters())
 
 
 __all__ = [
