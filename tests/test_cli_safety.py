@@ -154,7 +154,7 @@ def test_the_first_admin_starts_a_clinic_on_a_new_file_and_says_so(tmp_path):
 
 
 @pytest.mark.parametrize("argv, words", [
-    (("user", "add", "boss", "--role", "admin", "--password-stdin"), "password: the password must have at least 8"),
+    (("user", "add", "boss", "--role", "admin", "--password-stdin"), "password: the password must have at least 10"),
     (("user", "add", "b o s s", "--role", "admin", "--password-stdin"), "name: 'b o s s' must be 1 to 64"),
     (("user", "add", "nina", "--role", "nurse", "--password-stdin"), "the first user must be an admin"),
 ])
@@ -541,8 +541,8 @@ def test_a_new_users_password_is_asked_twice_at_a_terminal(cli_clinic, monkeypat
     ("nora smith", "nurse", "long enough pw", "name", "without spaces"),
     ("n" * 65, "nurse", "long enough pw", "name", "1 to 64 characters"),
     ("nora", "doctor", "long enough pw", "role", f"'doctor' is not a role; use one of {', '.join(codes.ROLES)}"),
-    ("nora", "nurse", "short", "password", "at least 8 characters"),
-    ("nora", "nurse", "", "password", "at least 8 characters"),
+    ("nora", "nurse", "short", "password", "at least 10 characters"),
+    ("nora", "nurse", "", "password", "at least 10 characters"),
     ("nina.nurse", "nurse", "long enough pw", "name", "a user called 'nina.nurse' already exists"),
 ])
 def test_add_user_names_the_field_that_is_wrong_and_adds_nobody(clinic, name, role, password, field, words):

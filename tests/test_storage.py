@@ -35,7 +35,7 @@ def test_postgresql_url_gives_every_part():
     ("sqlite://", "no file path"),
     ("postgresql://host:5432/", "names no database"),
     ("postgresql://host:port/db", "port"),
-    ("sqlcipher:///x.db", "encrypted"),
+    ("sqlcipher:///:memory:", "must be a file"),
 ])
 def test_bad_urls_are_refused_with_a_reason(url, words):
     with pytest.raises(StorageError, match=words):

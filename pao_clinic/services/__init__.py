@@ -24,7 +24,10 @@ from pao_clinic.services.records import (
     add_clinical_entry, mark_entered_in_error, register_patient, update_clinical_entry, update_patient,
 )
 from pao_clinic.services.session import ADMIN_ROLES, CLINICAL_ROLES, PRESCRIBING_ROLES, Actor
-from pao_clinic.services.users import UserAccount, add_user, authenticate, list_users, user_count
+from pao_clinic.services.users import (
+    UserAccount, add_user, authenticate, change_role, deactivate_user, idle_lock_minutes, list_users, reactivate_user,
+    reset_password, set_idle_lock_minutes, sign_in_wait, user_account, user_count,
+)
 from pao_clinic.services.snapshots import (
     CLINICAL_LISTS, find_patient_id, load_patient_record, load_patient_records, patient_count,
 )

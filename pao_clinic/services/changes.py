@@ -34,7 +34,9 @@ from typing import Any
 from peewee import PostgresqlDatabase
 
 from pao_clinic.errors import StorageError
-from pao_clinic.storage.connection import SQLITE_BUSY_TIMEOUT_MS, bound_database_url, connect, database
+from pao_clinic.storage.connection import (
+    SQLITE_BUSY_TIMEOUT_MS, bound_database_url, connect, database, sqlite_driver, sqlite_file_connection,
+)
 from pao_clinic.storage.location import DatabaseLocation, parse_database_url
 
 #: The PostgreSQL notification channel; the payload is a patient id, or "*" for everyone.
@@ -172,7 +174,7 @@ class ChangeWatcher:
                 if self._sqlite is not None:
                     return self._poll_sqlite()
                 return None  # an in-memory database: no other connection can change it
-            except (sqlite3.Error, _postgres_errors()) as exc:
+            except (sqlite3.Error, sqlite_driver(self.location).Error, _postgres_errors()) as exc:
                 self._lost = True
                 self._close_connection()
                 raise StorageError(
@@ -294,8 +296,8 @@ def _open_sqlite(location: DatabaseLocation) -> sqlite3.Connection | None:
     if not file.is_file():
         raise StorageError(f"there is no SQLite database file at {file.absolute()}")
     try:
-        conn = sqlite3.connect(f"{file.absolute().as_uri()}?mode=rw", uri=True, isolation_level=None,
-                               check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
-    except sqlite3.Error as exc:
+        conn = sqlite_file_connection(location, mode="rw", isolation_level=None, check_same_thread=False,
+                                      timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    except (sqlite3.Error, sqlite_driver(location).Error) as exc:
         raise StorageError(f"cannot open {location.describe()} to watch for changes: {exc}") from None
     return conn
