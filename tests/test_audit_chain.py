@@ -297,6 +297,17 @@ def test_an_account_deactivated_or_renamed_or_added_in_sql_shows_in_verify(clini
     assert lines[1].startswith("user 'ghost' (id ") and "has no audit entry: the account was added outside" in lines[1]
 
 
+def test_signing_in_can_ask_whether_the_account_was_changed_outside_the_app(clinic):
+    from pao_clinic.services.audit import account_changed_outside_the_app
+
+    assert account_changed_outside_the_app(clinic.nurse.user_id) is None
+    User.update(role="admin").where(User.name == "nina.nurse").execute()
+    assert account_changed_outside_the_app(clinic.nurse.user_id) == (
+        f"user 'nina.nurse' (id {clinic.nurse.user_id}) was changed outside PAO Clinic: "
+        "role is 'admin' in the database but 'nurse' in the audit trail")
+    assert account_changed_outside_the_app(clinic.consultant.user_id) is None
+
+
 def test_an_account_changed_through_the_app_is_not_reported(clinic):
     account = services.list_users()[0]
     with write_transaction():  # as the user service audits a change: the account after it

@@ -232,31 +232,46 @@ def last_audited_accounts() -> dict[int, dict]:
     states: dict[int, dict] = {}
     for record_id, after in AuditEntry.select(AuditEntry.record_id, AuditEntry.after).where(
             AuditEntry.id.in_(newest)).tuples():
-        try:
-            state = json.loads(after)
-        except ValueError:
-            state = {}
-        states[record_id] = state if isinstance(state, dict) else {}
+        states[record_id] = _state(after)
     return states
 
 
 def accounts_changed_outside_the_app() -> list[str]:
     """A line for every account whose name, display name, role or active flag is not as last audited."""
     audited = last_audited_accounts()
-    lines = []
-    for user in User.select(User.id, User.name, User.display_name, User.role, User.active).order_by(User.id):
-        state = audited.get(user.id)
-        if state is None:
-            lines.append(f"user '{user.name}' (id {user.id}) has no audit entry: the account was added outside "
-                         "PAO Clinic")
-            continue
-        now = {"name": user.name, "display_name": user.display_name, "role": user.role, "active": bool(user.active)}
-        differences = [f"{field.replace('_', ' ')} is {now[field]!r} in the database but {state[field]!r} in the "
-                       "audit trail" for field in AUDITED_ACCOUNT_FIELDS if field in state and state[field] != now[field]]
-        if differences:
-            lines.append(f"user '{user.name}' (id {user.id}) was changed outside PAO Clinic: "
-                         + "; ".join(differences))
-    return lines
+    users = User.select(User.id, User.name, User.display_name, User.role, User.active).order_by(User.id)
+    return [line for user in users if (line := _account_difference(user, audited.get(user.id))) is not None]
+
+
+def account_changed_outside_the_app(user_id: int) -> str | None:
+    """For signing in: why this account differs from its last audited state, or None when it does not (two queries)."""
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        return None
+    newest = (AuditEntry.select(AuditEntry.after)
+              .where((AuditEntry.record_type == USER_RECORD) & (AuditEntry.record_id == user_id)
+                     & AuditEntry.after.is_null(False))
+              .order_by(AuditEntry.id.desc()).limit(1).tuples().first())
+    return _account_difference(user, None if newest is None else _state(newest[0]))
+
+
+def _state(after: str) -> dict:
+    try:
+        state = json.loads(after)
+    except ValueError:
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _account_difference(user: User, state: dict | None) -> str | None:
+    if state is None:
+        return f"user '{user.name}' (id {user.id}) has no audit entry: the account was added outside PAO Clinic"
+    now = {"name": user.name, "display_name": user.display_name, "role": user.role, "active": bool(user.active)}
+    differences = [f"{field.replace('_', ' ')} is {now[field]!r} in the database but {state[field]!r} in the "
+                   "audit trail" for field in AUDITED_ACCOUNT_FIELDS if field in state and state[field] != now[field]]
+    if not differences:
+        return None
+    return f"user '{user.name}' (id {user.id}) was changed outside PAO Clinic: " + "; ".join(differences)
 
 
 # --- reading --------------------------------------------------------------------------------------
