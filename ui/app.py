@@ -30,7 +30,9 @@ from pao_clinic.services import Actor
 from pao_clinic.services.clinic import default_database_url
 from pao_clinic.services.demo_setup import load_demo_caseload, sign_in_demo_consultant
 
+from .backup_schedule import install_backup_schedule
 from .idle_lock import IdleLock
+from .passphrase_dialog import ask_passphrase_if_needed
 from .main_window import MainWindow
 from .sign_in_dialog import SignInDialog  # noqa: F401 (tests replace SignInDialog.ask as ui.app's)
 from .resources import resource_path, resource_text
@@ -228,6 +230,8 @@ def run_desktop(url: str, args: argparse.Namespace) -> int:
         try:
             # only the first run on the default file starts a new (demo) clinic; a mistyped
             # --database or PAO_CLINIC_DATABASE is refused, never made into an empty caseload
+            if not ask_passphrase_if_needed(url):  # an encrypted (sqlcipher:///) file: its passphrase first
+                return 0
             where = services.open_clinic_database(url, create=url == default_database_url())
         except StorageError as exc:
             QMessageBox.critical(None, APP_NAME, f"The database cannot be opened.\n\n{exc}")
@@ -241,6 +245,7 @@ def run_desktop(url: str, args: argparse.Namespace) -> int:
             if actor is None:
                 return 0
             window = MainWindow(actor, where, demo=services.is_demo_database())
+            window.backup_schedule = install_backup_schedule(window, url)  # SQLite: every 4 hours and on closing
             window.show()
             window.refresh()
             lock = install_idle_lock(app, window)
