@@ -433,3 +433,22 @@ def test_the_letters_view_renders_at_laptop_size(qtbot, clinic, tmp_path):
     # LETTERS_SCREENSHOT=docs/screenshots/letters-view.png writes the docs' screenshot
     target = Path(os.environ.get("LETTERS_SCREENSHOT") or tmp_path / "letters-view.png")
     assert image.save(str(target)) and 0 < target.stat().st_size < 300_000
+
+
+def test_a_draft_correction_issued_elsewhere_first_is_refused_in_words_and_leaves_the_list(qtbot, clinic, monkeypatch):
+    set_letterhead()
+    patient_id, referral_id = register_lucja(clinic)
+    first = letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    monkeypatch.setattr(letters_view.CorrectionReason, "ask", classmethod(lambda cls, parent, title: "a wrong date"))
+    monkeypatch.setattr(letters_view.IssueConfirmation, "ask", classmethod(lambda cls, *args: True))
+    view = letters_for(qtbot, clinic.nurse, patient_id)
+    select(view, ISSUED)
+    assert view.correct_selected()
+    elsewhere = letter_service.issue_correction(clinic.consultant, first, reason="another window", today=ON)
+    before = written_rows()
+    select(view, CORRECTION)
+    assert view.issue_selected() is None
+    assert written_rows() == before
+    assert f"already replaced by letter {elsewhere}" in view.status_label.text()
+    view.show_view(patient_view(patient_id, ON))
+    assert [r.kind for r in view.model.rows()] == [ISSUED, ISSUED]

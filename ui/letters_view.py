@@ -632,6 +632,11 @@ class LettersView(QWidget):
                 document_id = letter_service.issue_letter(self.actor, patient_id, row.referral.id,
                                                           today=self._today())
         except ValidationError as exc:
+            if row.kind == CORRECTION and any(p.path in ("replaces", "reason", "today") for p in exc.problems):
+                words = "; ".join(p.message for p in exc.problems)
+                self.missing_label.setText(f"The correction was not issued: {words}")
+                self.show_message(f"Not issued: {words}")
+                return None
             self._refused([p.message for p in exc.problems])
             return None
         except PaoClinicError as exc:
