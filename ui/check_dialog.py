@@ -27,7 +27,7 @@ from pao_clinic.services import CaseloadRow
 
 from .caseload_model import LACTATION_WORDS
 from .verdict_panel import (  # noqa: F401 - the verdict's words and the rule table are read from here too
-    LEVEL_COLOURS, LEVEL_WORDS, VERDICT_EXPLANATIONS, VERDICT_WORDS, RuleTableModel, VerdictPanel,
+    LEVEL_COLOURS, LEVEL_WORDS, VERDICT_EXPLANATIONS, VERDICT_WORDS, RuleTableModel, VerdictPanel, default_course_days,
 )
 
 
@@ -89,7 +89,7 @@ class CheckMedicationDialog(QDialog):
         self.course_spin = QSpinBox()
         self.course_spin.setRange(1, 3650)
         self.course_spin.setSuffix(" days")
-        self.course_spin.setValue(self._default_course_days())
+        self.course_spin.setValue(default_course_days())
         self.course_label = QLabel("&Course")
         self.check_button = QPushButton("Check")
         self.check_button.setObjectName("checkButton")
@@ -180,13 +180,6 @@ class CheckMedicationDialog(QDialog):
         self._show_nothing()
 
     # -- the question ------------------------------------------------------------------
-    @staticmethod
-    def _default_course_days() -> int:
-        try:
-            return services.clinic_settings().default_course_days
-        except PaoClinicError:
-            return 730
-
     def drug(self) -> str:
         return self.drug_combo.currentData()
 

@@ -36,7 +36,7 @@ from pao_clinic.services import Actor
 from pao_clinic.services.patient_view import banner_name
 
 from .status_colours import BLOCKED, CAUTION
-from .verdict_panel import VerdictPanel
+from .verdict_panel import VerdictPanel, default_course_days
 
 #: The decision plans (codes.DECISION_PLANS) as the consultant reads them in the dialog.
 PLAN_CHOICES: dict[str, str] = {
@@ -132,7 +132,7 @@ class DecisionDialog(QDialog):
         self.course_spin.setAccessibleName("Course length in days")
         self.course_spin.setRange(1, 3650)
         self.course_spin.setSuffix(" days")
-        self.course_spin.setValue(self._default_course_days())
+        self.course_spin.setValue(default_course_days())
         self.review_check = QCheckBox("Review on")
         self.review_check.setAccessibleName("Set a review date")
         self.review_edit = QDateEdit(_qdate(self.today))
@@ -279,13 +279,6 @@ class DecisionDialog(QDialog):
             label = item.widget() if item is not None else None
             if isinstance(label, QLabel) and label.text() in controls:
                 label.setBuddy(controls[label.text()])
-
-    @staticmethod
-    def _default_course_days() -> int:
-        try:
-            return services.clinic_settings().default_course_days
-        except PaoClinicError:
-            return 730
 
     # -- what is being decided --------------------------------------------------------------
     def plan(self) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
 )
 
 from pao_clinic.gate import BELOW_EXPECTED_RANGE, WITHIN_EXPECTED_RANGE, DexaHistory, ScanInterpretation
@@ -29,6 +29,7 @@ from pao_clinic.record.dates import written_date
 from pao_clinic.services.patient_view import PatientView
 
 from .caseload_model import ALIGN_NUMBER, ALIGN_TEXT, NOTHING, ROW_ROLE, RowSortProxy, RowTableModel
+from .section_actions import ButtonWords, EntryActions
 from .status_colours import BLOCKED, CAUTION
 from .dexa_chart import NO_DEXA, ChartPoint, DexaChart, change_words, signed, site_words, weeks_postpartum
 from .patient_record import RecordSection
@@ -252,23 +253,15 @@ class DexaSection(RecordSection):
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
 
-        self.add_button = QPushButton("Add DEXA scan\u2026")
-        self.add_button.setObjectName("addDexaButton")
-        self.add_button.setAccessibleName("Add a DEXA scan")
-        self.add_button.clicked.connect(self._on_add_button_clicked)
-        self.edit_button = QPushButton("Edit\u2026")
-        self.edit_button.setObjectName("editDexaButton")
-        self.edit_button.setAccessibleName("Edit the selected DEXA scan")
-        self.edit_button.clicked.connect(self._on_edit_button_clicked)
-        self.error_button = QPushButton("Entered in error\u2026")
-        self.error_button.setObjectName("dexaEnteredInErrorButton")
-        self.error_button.setAccessibleName("Mark the selected DEXA scan as entered in error")
-        self.error_button.clicked.connect(self._on_error_button_clicked)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.edit_button)
-        buttons.addWidget(self.error_button)
-        buttons.addStretch(1)
+        self.actions = EntryActions(
+            self, self.selected_scan,
+            edit=ButtonWords("Edit\u2026", "editDexaButton", "Edit the selected DEXA scan"),
+            error=ButtonWords("Entered in error\u2026", "dexaEnteredInErrorButton",
+                              "Mark the selected DEXA scan as entered in error"))
+        self.add_button = self.actions.add_button(ButtonWords("Add DEXA scan\u2026", "addDexaButton", "Add a DEXA scan"),
+                                                  self.key)
+        self.edit_button, self.error_button = self.actions.edit_button, self.actions.error_button
+        buttons = self.actions.row(self.add_button, self.edit_button, self.error_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 10)
@@ -328,9 +321,7 @@ class DexaSection(RecordSection):
         return False
 
     def _update_buttons(self) -> None:
-        has = self.selected_scan() is not None
-        self.edit_button.setEnabled(has)
-        self.error_button.setEnabled(has)
+        self.actions.update()
 
     # -- slots -----------------------------------------------------------------------------
     def _on_table_selection_changed(self, *_args) -> None:
@@ -345,20 +336,9 @@ class DexaSection(RecordSection):
         self._select_reading(point.site, point.scanned_on)
 
     def _on_table_double_clicked(self, _index) -> None:
-        self._on_edit_button_clicked()
-
-    def _on_add_button_clicked(self) -> None:
-        self.add_requested.emit(self.key)
-
-    def _on_edit_button_clicked(self) -> None:
         scan = self.selected_scan()
         if scan is not None:
             self.edit_requested.emit(scan)
-
-    def _on_error_button_clicked(self) -> None:
-        scan = self.selected_scan()
-        if scan is not None:
-            self.entered_in_error_requested.emit(scan)
 
 
 __all__ = [

@@ -460,8 +460,9 @@ class EntryForm(QDialog):
         self.touched: set[str] = set()
         self.general_problems: list[str] = []
         self.may_save = actor.role in spec.roles
-        # a real caseload warns of NHS numbers never issued to real people (a demo is made of them)
-        self.warns_never_issued = spec.key == "patient" and not _is_demo_caseload()
+        # a real caseload warns of NHS numbers never issued to real people (a demo is made of them):
+        # asked of the database the first time such a number is typed
+        self._demo_caseload: bool | None = None
         self.warnings: dict[str, str] = {}
         self.warning_labels: dict[str, QLabel] = {}
         self.setObjectName("entryForm")
@@ -903,9 +904,9 @@ class EntryForm(QDialog):
         """Warnings at their fields: said, never in the way of Save (a valid NHS number never issued)."""
         warnings = {}
         number = values.get("nhs_number")
-        if self.warns_never_issued and number and "nhs_number" not in problems:
+        if "nhs_number" in self.warning_labels and number and "nhs_number" not in problems:
             warning = never_issued_warning(number)
-            if warning:
+            if warning and not self.on_demo_caseload():
                 warnings["nhs_number"] = warning
         self.warnings = warnings
         for name, label in self.warning_labels.items():
@@ -920,6 +921,16 @@ class EntryForm(QDialog):
             if name not in problems:
                 for widget in made.focus or [made.widget]:
                     widget.setAccessibleDescription(WARNING_LEAD + message if message else "")
+
+    def on_demo_caseload(self) -> bool:
+        """Whether the open database is a demo caseload (asked once; when it cannot be read, it is taken as
+        real, so the warning is given)."""
+        if self._demo_caseload is None:
+            try:
+                self._demo_caseload = services.is_demo_database()
+            except PaoClinicError:
+                self._demo_caseload = False
+        return self._demo_caseload
 
     def warning_at(self, name: str) -> str:
         """The warning shown under a field ("" when none)."""
@@ -1092,14 +1103,6 @@ class EntryForm(QDialog):
         self.saved_value = saved
         self.saved.emit(saved)
         return saved
-
-
-def _is_demo_caseload() -> bool:
-    """Whether the open database is a demo caseload (when it cannot be read, it is taken as real: warn)."""
-    try:
-        return services.is_demo_database()
-    except PaoClinicError:
-        return False
 
 
 class _Relay(QObject):

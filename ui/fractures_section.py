@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
 )
 
 from pao_clinic.record import codes
@@ -23,6 +23,7 @@ from pao_clinic.services import AuditHistoryEntry, PatientView
 
 from .caseload_model import ALIGN_NUMBER, ALIGN_TEXT, ROW_ROLE, RowSortProxy, RowTableModel
 from .patient_record import RecordSection
+from .section_actions import ButtonWords, EntryActions
 from .spine_diagram import (
     LEVELS, FractureFinding, SpineDiagram, fracture_findings, fracture_site_words, level_name,
     marks_from_findings,
@@ -161,23 +162,16 @@ class FracturesSection(RecordSection):
         self.no_fractures_label = QLabel("No fractures on record.")
         self.no_fractures_label.setObjectName("noFractures")
 
-        self.add_button = QPushButton("Add fracture\u2026")
-        self.add_button.setObjectName("addFracture")
-        self.add_button.setAccessibleName("Add a fracture")
-        self.add_button.clicked.connect(lambda: self.add_requested.emit("fractures"))
-        self.edit_button = QPushButton("Edit\u2026")
-        self.edit_button.setObjectName("editFracture")
-        self.edit_button.setAccessibleName("Correct the selected fracture")
-        self.edit_button.clicked.connect(self._on_edit_button_clicked)
-        self.error_button = QPushButton("Entered in error\u2026")
-        self.error_button.setObjectName("fractureEnteredInError")
-        self.error_button.setAccessibleName("Mark the selected fracture as entered in error")
-        self.error_button.clicked.connect(self._on_error_button_clicked)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.edit_button)
-        buttons.addWidget(self.error_button)
-        buttons.addStretch(1)
+        self.actions = EntryActions(
+            self, self.selected_fracture,
+            edit=ButtonWords("Edit\u2026", "editFracture", "Correct the selected fracture"),
+            error=ButtonWords("Entered in error\u2026", "fractureEnteredInError",
+                              "Mark the selected fracture as entered in error"),
+            not_chosen_tip="Select one fracture in the table first")
+        self.add_button = self.actions.add_button(ButtonWords("Add fracture\u2026", "addFracture", "Add a fracture"),
+                                                  "fractures")
+        self.edit_button, self.error_button = self.actions.edit_button, self.actions.error_button
+        buttons = self.actions.row(self.add_button, self.edit_button, self.error_button)
 
         self.diagram.setFixedWidth(380)
 
@@ -261,12 +255,7 @@ class FracturesSection(RecordSection):
         return chosen[0].fracture if len(chosen) == 1 else None
 
     def _update_buttons(self) -> None:
-        one = self.selected_fracture() is not None
-        self.edit_button.setEnabled(one)
-        self.error_button.setEnabled(one)
-        tip = "" if one else "Select one fracture in the table first"
-        self.edit_button.setToolTip(tip)
-        self.error_button.setToolTip(tip)
+        self.actions.update()
 
     # -- slots -------------------------------------------------------------------------------
     _selecting = False
@@ -289,16 +278,6 @@ class FracturesSection(RecordSection):
         finding = index.data(ROW_ROLE)
         if finding is not None:
             self.edit_requested.emit(finding.fracture)
-
-    def _on_edit_button_clicked(self) -> None:
-        fracture = self.selected_fracture()
-        if fracture is not None:
-            self.edit_requested.emit(fracture)
-
-    def _on_error_button_clicked(self) -> None:
-        fracture = self.selected_fracture()
-        if fracture is not None:
-            self.entered_in_error_requested.emit(fracture)
 
 
 __all__ = ["FractureTableModel", "FracturesSection", "entered_by_from_audit", "level_name"]

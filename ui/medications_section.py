@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
 )
 
 from pao_clinic.record import Decision, Medication, codes
@@ -22,6 +22,7 @@ from pao_clinic.services.patient_view import PLAN_WORDS, PatientView
 
 from .caseload_model import ALIGN_NUMBER, ALIGN_TEXT, NOTHING, ROW_ROLE, RowSortProxy, RowTableModel, list_table_view
 from .patient_record import RecordSection
+from .section_actions import ButtonWords, EntryActions, action_button
 
 
 def drug_words(code: str | None) -> str:
@@ -200,26 +201,23 @@ class MedicationsSection(RecordSection):
         self.decision_empty = QLabel("No treatment decision recorded.")
         self.decision_empty.setObjectName("sectionCount")
 
-        self.add_button = QPushButton("&Add medication\u2026")
-        self.add_button.setAccessibleName("Add medication")
-        self.edit_button = QPushButton("&Edit\u2026")
-        self.edit_button.setAccessibleName("Edit the selected medication")
-        self.medication_error_button = QPushButton("Entered in error\u2026")
-        self.medication_error_button.setAccessibleName("Mark the selected medication as entered in error")
-        self.record_button = QPushButton("&Record decision\u2026")
-        self.record_button.setObjectName("recordDecisionButton")
-        self.record_button.setAccessibleName("Record a treatment decision")
-        self.decision_error_button = QPushButton("Entered in error\u2026")
-        self.decision_error_button.setAccessibleName("Mark the selected decision as entered in error")
+        self.medication_actions = EntryActions(
+            self, self.selected_medication,
+            edit=ButtonWords("&Edit\u2026", "", "Edit the selected medication"),
+            error=ButtonWords("Entered in error\u2026", "", "Mark the selected medication as entered in error"))
+        self.decision_actions = EntryActions(   # a decision is recorded, never edited: in error or a new one
+            self, self.selected_decision,
+            error=ButtonWords("Entered in error\u2026", "", "Mark the selected decision as entered in error"))
+        self.add_button = self.medication_actions.add_button(
+            ButtonWords("&Add medication\u2026", "", "Add medication"), "medications")
+        self.edit_button = self.medication_actions.edit_button
+        self.medication_error_button = self.medication_actions.error_button
+        self.record_button = action_button(
+            ButtonWords("&Record decision\u2026", "recordDecisionButton", "Record a treatment decision"))
+        self.decision_error_button = self.decision_actions.error_button
 
-        medication_buttons = QHBoxLayout()
-        for button in (self.add_button, self.edit_button, self.medication_error_button):
-            medication_buttons.addWidget(button)
-        medication_buttons.addStretch(1)
-        decision_buttons = QHBoxLayout()
-        for button in (self.record_button, self.decision_error_button):
-            decision_buttons.addWidget(button)
-        decision_buttons.addStretch(1)
+        medication_buttons = EntryActions.row(self.add_button, self.edit_button, self.medication_error_button)
+        decision_buttons = EntryActions.row(self.record_button, self.decision_error_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
@@ -234,11 +232,7 @@ class MedicationsSection(RecordSection):
         layout.addWidget(self.decision_view, 1)
         layout.addLayout(decision_buttons)
 
-        self.add_button.clicked.connect(self._on_add_button_clicked)
-        self.edit_button.clicked.connect(self._on_edit_button_clicked)
-        self.medication_error_button.clicked.connect(self._on_medication_error_button_clicked)
         self.record_button.clicked.connect(self._on_record_button_clicked)
-        self.decision_error_button.clicked.connect(self._on_decision_error_button_clicked)
         self.medication_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.decision_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.medication_view.doubleClicked.connect(self._on_medication_view_double_clicked)
@@ -266,34 +260,14 @@ class MedicationsSection(RecordSection):
         return self._selected(self.decision_view)
 
     def _on_selection_changed(self, *_args) -> None:
-        medication = self.selected_medication() is not None
-        self.edit_button.setEnabled(medication)
-        self.medication_error_button.setEnabled(medication)
-        self.decision_error_button.setEnabled(self.selected_decision() is not None)
+        self.medication_actions.update()
+        self.decision_actions.update()
 
     # -- actions -------------------------------------------------------------------------------
-    def _on_add_button_clicked(self) -> None:
-        self.add_requested.emit("medications")
-
-    def _on_edit_button_clicked(self) -> None:
-        item = self.selected_medication()
-        if item is not None:
-            self.edit_requested.emit(item)
-
     def _on_medication_view_double_clicked(self, index) -> None:
         item = index.data(ROW_ROLE)
         if item is not None:
             self.edit_requested.emit(item)
 
-    def _on_medication_error_button_clicked(self) -> None:
-        item = self.selected_medication()
-        if item is not None:
-            self.entered_in_error_requested.emit(item)
-
     def _on_record_button_clicked(self) -> None:
         self.decision_requested.emit()
-
-    def _on_decision_error_button_clicked(self) -> None:
-        item = self.selected_decision()
-        if item is not None:
-            self.entered_in_error_requested.emit(item)

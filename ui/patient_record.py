@@ -578,7 +578,15 @@ class PatientRecordWidget(QWidget):
     def is_loading(self) -> bool:
         return self._worker is not None
 
+    def _answers_the_read_wanted(self) -> bool:
+        """A worker's report is for the read still wanted: not one replaced by a newer read, nor one
+        dropped when she was closed (its report may already be queued when it is cancelled)."""
+        sender = self.sender()
+        return self._worker is not None and (sender is None or sender is self._worker.signals)
+
     def _on_worker_finished(self, view: PatientView) -> None:
+        if not self._answers_the_read_wanted():
+            return
         self._worker = None
         self.error_label.hide()
         self.view = view
@@ -588,6 +596,8 @@ class PatientRecordWidget(QWidget):
         self.loaded.emit(view)
 
     def _on_worker_errored(self, exc: BaseException, _traceback: str) -> None:
+        if not self._answers_the_read_wanted():
+            return
         self._worker = None
         if isinstance(exc, PaoClinicError):
             text = f"Could not read her record: {exc}"

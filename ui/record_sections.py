@@ -25,8 +25,8 @@ from typing import Any, Sequence
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit,
-    QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
+    QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit,
+    QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
 
 from pao_clinic.clinic_settings import ClinicSettings
@@ -43,7 +43,8 @@ from pao_clinic.record.code_words import (
 from pao_clinic.record.dates import written_date
 from pao_clinic.services.patient_view import AuditHistoryEntry, PatientView
 
-from .caseload_model import ALIGN_NUMBER, ALIGN_TEXT, ROW_ROLE, RowSortProxy, RowTableModel
+from .caseload_model import ALIGN_NUMBER, ALIGN_TEXT, ROW_ROLE, RowSortProxy, RowTableModel, list_table_view
+from .section_actions import ButtonWords, EntryActions, action_button
 from .status_colours import BLOCKED, CAUTION
 from .letters_view import LettersView
 from .patient_record import RecordSection
@@ -734,16 +735,7 @@ class EntryTable:
         self.model = model
         self.proxy = proxy or RowSortProxy(owner)
         self.proxy.setSourceModel(model)
-        view = QTableView()
-        view.setObjectName(object_name)
-        view.setAccessibleName(accessible)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setAlternatingRowColors(True)
-        view.setSortingEnabled(True)
-        view.verticalHeader().hide()
-        view.horizontalHeader().setHighlightSections(False)
+        view = list_table_view(object_name, accessible)
         view.horizontalHeader().setStretchLastSection(True)
         view.setWordWrap(False)
         view.setModel(self.proxy)
@@ -780,11 +772,7 @@ class EntryTable:
 
 
 def _button(text: str, object_name: str, accessible: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setObjectName(object_name)
-    button.setAccessibleName(accessible)
-    button.setToolTip(accessible)
-    return button
+    return action_button(ButtonWords(text, object_name, accessible), tip=True)
 
 
 def _heading(text: str) -> QLabel:
@@ -813,11 +801,12 @@ class ListSection(RecordSection):
         self.setObjectName(f"section_{self.key}")
         self.view: PatientView | None = None
         self.tables: list[EntryTable] = []
-        self.edit_button = _button(f"Edit{ELLIPSIS}", "editEntry", "Correct the selected entry")
-        self.error_button = _button(f"Entered in error{ELLIPSIS}", "enteredInError",
-                                    "Mark the selected entry as entered in error, with a reason")
-        self.edit_button.clicked.connect(self._on_edit_button_clicked)
-        self.error_button.clicked.connect(self._on_error_button_clicked)
+        self.actions = EntryActions(
+            self, self.selected_entry, tips=True,
+            edit=ButtonWords(f"Edit{ELLIPSIS}", "editEntry", "Correct the selected entry"),
+            error=ButtonWords(f"Entered in error{ELLIPSIS}", "enteredInError",
+                              "Mark the selected entry as entered in error, with a reason"))
+        self.edit_button, self.error_button = self.actions.edit_button, self.actions.error_button
 
     def add_table(self, table: EntryTable) -> EntryTable:
         self.tables.append(table)
@@ -827,9 +816,7 @@ class ListSection(RecordSection):
         return table
 
     def add_button(self, text: str, list_name: str, accessible: str) -> QPushButton:
-        button = _button(text, f"add_{list_name}", accessible)
-        button.clicked.connect(lambda _checked=False, name=list_name: self.add_requested.emit(name))
-        return button
+        return self.actions.add_button(ButtonWords(text, f"add_{list_name}", accessible), list_name)
 
     def selected_entry(self) -> Any:
         for table in self.tables:
@@ -846,24 +833,12 @@ class ListSection(RecordSection):
         self.update_buttons()
 
     def update_buttons(self) -> None:
-        chosen = self.selected_entry() is not None
-        self.edit_button.setEnabled(chosen)
-        self.error_button.setEnabled(chosen)
+        self.actions.update()
 
     def _on_table_double_clicked(self, index: QModelIndex) -> None:
         item = index.data(ROW_ROLE)
         if item is not None:
             self.edit_requested.emit(item)
-
-    def _on_edit_button_clicked(self) -> None:
-        item = self.selected_entry()
-        if item is not None:
-            self.edit_requested.emit(item)
-
-    def _on_error_button_clicked(self) -> None:
-        item = self.selected_entry()
-        if item is not None:
-            self.entered_in_error_requested.emit(item)
 
     def _keep_selection(self, fill) -> None:
         """Refill the tables, keeping the entry selected (by its id) when it is still there."""

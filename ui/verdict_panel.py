@@ -14,6 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QFont, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
+from pao_clinic import services
+from pao_clinic.errors import PaoClinicError
 from pao_clinic.gate import GateResult, RuleFinding
 from pao_clinic.gate.rules import LEVELS
 from pao_clinic.record import codes
@@ -35,6 +37,14 @@ VERDICT_EXPLANATIONS = {
 LEVEL_WORDS = {"block": "Block", "warn": "Warn", "info": "Info"}
 #: Each level's colour (with its word): a shade for the light and the dark palette.
 LEVEL_COLOURS = {"block": BLOCKED, "warn": CAUTION, "info": INFO}
+
+
+def default_course_days() -> int:
+    """The course length the gate is asked about for a PTH analogue: the clinic's setting (730 days unread)."""
+    try:
+        return services.clinic_settings().default_course_days
+    except PaoClinicError:
+        return 730
 
 
 class RuleTableModel(RowTableModel):
