@@ -42,6 +42,8 @@ class DateField(QWidget):
         self.button.setToolTip(f"Pick the {label.lower()} from a calendar")
         self.button.setAccessibleName(f"{label}: calendar")
         self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # the popup's arrow is drawn over the words otherwise ("Calendar…" clipped at any scale)
+        self.button.setStyleSheet("QToolButton#calendarButton::menu-indicator { image: none; width: 0px; }")
         self.button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.calendar = QCalendarWidget()
         self.calendar.setGridVisible(True)

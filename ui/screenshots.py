@@ -68,7 +68,9 @@ def _over(window: QWidget, dialog: QWidget) -> QImage:
     painter = QPainter(image)
     painter.fillRect(image.rect(), QColor(0, 0, 0, 90))
     shot = dialog.grab()
-    painter.drawPixmap(QPoint((image.width() - shot.width()) // 2, (image.height() - shot.height()) // 2), shot)
+    ratio = image.devicePixelRatio() or 1.0   # the painter places in logical pixels (high-DPI: 2 per point)
+    painter.drawPixmap(QPoint(round((image.width() - shot.width()) / 2 / ratio),
+                              round((image.height() - shot.height()) / 2 / ratio)), shot)
     painter.end()
     return image
 
