@@ -167,13 +167,10 @@ def _whole_number(digits: str) -> int:
 
 
 def _object_from_pairs(pairs: list[tuple[str, Any]]) -> _JsonObject:
-    obj = _JsonObject()
-    repeated = []
-    for key, value in pairs:
-        if key in obj:
-            repeated.append(key)
-        obj[key] = value
-    obj.repeated_keys = tuple(repeated)
+    obj = _JsonObject(pairs)  # a key written again keeps its first place and takes its last value
+    if len(obj) < len(pairs):
+        seen: set[str] = set()
+        obj.repeated_keys = tuple(key for key, _ in pairs if key in seen or seen.add(key))
     return obj
 
 
@@ -290,16 +287,17 @@ def _read_object(value: object, path: str, shape: _Shape, problems: list[Problem
         return None
     before = len(problems)
     problems += _repeated_key_problems(value, path)
-    known = {key.name: key for key in shape.keys}
-    for name in value:
-        if name not in known:
-            message = f"{_quoted(str(name))} is not a key of {shape.what}"
-            if len(known) <= 10:
-                message += f" (its keys are {', '.join(known)})"
-            problems.append(Problem(_path(path, name), message))
+    known = _KEYS_OF[shape.what]
+    if not known.keys() >= value.keys():
+        for name in value:
+            if name not in known:
+                message = f"{_quoted(str(name))} is not a key of {shape.what}"
+                if len(known) <= 10:
+                    message += f" (its keys are {', '.join(known)})"
+                problems.append(Problem(_path(path, name), message))
     arguments: dict[str, Any] = {}
     for key in shape.keys:
-        key_path = _path(path, key.name)
+        key_path = f"{path}.{key.name}" if path else key.name  # as _path writes a key of the format
         raw = value.get(key.name)
         if raw is None:  # null and an absent key mean the same thing
             if key.required:
@@ -324,6 +322,15 @@ def _read_object(value: object, path: str, shape: _Shape, problems: list[Problem
 
 
 _EMPTY = object()  # an object with no values in it: the same as no object
+
+
+def _keys_of(shape: _Shape, keys: dict[str, dict[str, _Key]]) -> dict[str, dict[str, _Key]]:
+    """Each shape's keys by name, by the shape's `what` (read once, not for every object)."""
+    keys[shape.what] = {key.name: key for key in shape.keys}
+    for key in shape.keys:
+        if key.shape is not None:
+            _keys_of(key.shape, keys)
+    return keys
 
 
 def _read_value(raw: object, path: str, key: _Key, problems: list[Problem]) -> Any:
@@ -366,14 +373,24 @@ def _read_value(raw: object, path: str, key: _Key, problems: list[Problem]) -> A
 
 
 def _read_date(raw: object, path: str, problems: list[Problem]) -> date | None:
+    known = _DATES_READ.get(raw) if raw.__class__ is str else None
+    if known is not None:
+        return known
     if not isinstance(raw, str) or not _DATE.fullmatch(raw):
         problems.append(Problem(path, f"must be a date written YYYY-MM-DD, such as '2025-03-12', not {_shown(raw)}"))
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         problems.append(Problem(path, f"{_quoted(raw)} is not a date that exists"))
         return None
+    if len(_DATES_READ) >= 100_000:  # a caseload repeats a few thousand days; never let it grow without end
+        _DATES_READ.clear()
+    _DATES_READ[raw] = day
+    return day
+
+
+_DATES_READ: dict[str, date] = {}  # dates already read, by their text (only well-written, existing days)
 
 
 def _read_number(raw: object, path: str, problems: list[Problem]) -> float | None:
@@ -626,6 +643,7 @@ def _plans(shape: _Shape, plans: dict[str, tuple]) -> dict[str, tuple]:
 
 
 _PLANS = _plans(_PATIENT, {})
+_KEYS_OF = _keys_of(_PATIENT, {})
 _LIST_KEYS = tuple(key.name for key in _PATIENT.keys if key.kind == "list")
 
 
