@@ -92,6 +92,53 @@ def measure_open_record_draw(clinic: BenchClinic) -> list[Result]:
                    note="median of 5: show_view and grab() of a new TimelineSection and FracturesSection")]
 
 
+def _typed_date(today) -> str:
+    """A date a nurse types into a form, in the clinic's way ("12-Apr-2025"): a month before `today`."""
+    from datetime import timedelta
+
+    from pao_clinic.record.dates import written_date
+
+    return written_date(today - timedelta(days=30))
+
+
+def measure_form_keystroke(clinic: BenchClinic) -> list[Result]:
+    """A new fracture's form on the heavy woman's record: her identified-on date typed one key at a time.
+
+    Each key runs the core's validation against her record (40 fractures, 20 scans, 20
+    referrals) and shows its messages; the slowest key is the result.
+    """
+    app, reason = qt_application()
+    if app is None:
+        return [not_measured("form_keystroke", clinic.backend, clinic.size, reason)]
+    from PySide6.QtWidgets import QApplication, QLineEdit
+    from pao_clinic.services import patient_view
+    from ui.entry_forms import open_entry_form
+
+    view = patient_view(clinic.heavy_id, clinic.today)
+    typed = _typed_date(clinic.today)
+    slowest = []
+    for _ in range(3):
+        form = open_entry_form(clinic.nurse, "fractures", record=view.record, today=view.on)
+        form.show()
+        QApplication.processEvents()
+        edit = next(w for w in form.inputs["identified_on"].focus if isinstance(w, QLineEdit))
+        keys = []
+        for ch in typed:
+            start = time.perf_counter()
+            edit.insert(ch)          # textChanged -> the form's validation, as a key press does
+            QApplication.processEvents()
+            keys.append(time.perf_counter() - start)
+        problem = form.problem_at("identified_on")
+        form.close()
+        form.deleteLater()
+        QApplication.processEvents()
+        slowest.append(max(keys))
+    return [result("form_keystroke", clinic.backend, clinic.size, statistics.median(slowest) * 1000, queries=None,
+                   typed=typed, note=f"median of 3 forms of the slowest key typing {typed!r} into a new fracture's "
+                                     f"identified-on date on the heavy record"
+                                     + (f" (left showing: {problem})" if problem else ""))]
+
+
 def _referrals(count: int) -> list[tuple[int, int]]:
     """(patient id, referral id) of `count` referrals: each woman's first, then her others if too few."""
     from pao_clinic.services.snapshots import load_patient_records

@@ -44,6 +44,8 @@ TARGETS: tuple[Target, ...] = (
            floor="raw SELECTs of her rows, one per table"),
     Target("open_record_draw", None, "ms", "lower", 50.0, 50.0,
            what="her timeline and fractures sections shown and painted offscreen from that PatientView"),
+    Target("form_keystroke", None, "ms", "lower", 16.0, 16.0,
+           what="a new fracture's form on her record: the slowest key typing its date (the core's validation shown)"),
     Target("gate_check", None, "ms", "lower", 5.0, 5.0,
            what="gate.check_medication (alendronate, today) on her snapshot, in process"),
     Target("worklist", None, "s", "lower", 1.5, 15.0,

@@ -264,3 +264,17 @@ def test_the_shell_has_its_shortcuts_and_accessible_names_and_tab_goes_search_fi
     names = [w.accessibleName() for w in chain]
     assert names[0] == "Find patient" and names[-3:] == ["Caseload", "Today's worklist", names[-1]]
     assert names[-1].startswith("Do this now")
+
+
+def test_on_a_laptop_screen_her_open_record_gets_the_height_and_the_worklist_keeps_its_top_task(shell_window, qtbot):
+    window = shell_window
+    window.resize(1366, 700)  # a 1366x768 screen less its panel and the window's title bar
+    qtbot.waitUntil(lambda: window.height() == 700)
+    assert window.dockWidgetArea(window.worklist_dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    on_caseload = window.worklist_dock.height()
+    record = window.open_record(window.caseload_model.rows()[0], "fractures")
+    qtbot.waitUntil(lambda: window.worklist_dock.height() <= shell.COMPACT_WORKLIST_HEIGHT + 10)
+    assert record.height() >= 2 * window.worklist_dock.height()  # her record has the room
+    assert window.do_now_button.isVisible() and window.worklist_view.height() > 0
+    window.patient_tabs.setCurrentIndex(0)  # back to the caseload: the worklist as it was
+    qtbot.waitUntil(lambda: abs(window.worklist_dock.height() - on_caseload) <= 10)

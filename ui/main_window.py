@@ -68,6 +68,10 @@ PREFERRED_SIZE = QSize(1440, 860)
 MINIMUM_SIZE = QSize(1000, 600)
 #: Below this width the worklist goes under the caseload, so its "What to do" text has the full width.
 WIDE_WINDOW = 1600
+#: Below this height (a 1366x768 laptop) the worklist under the caseload gives her open record the room:
+#: it shrinks to its top task, its detail and "Do this now", and grows back on the Caseload tab.
+SHORT_WINDOW = 900
+COMPACT_WORKLIST_HEIGHT = 170
 
 #: A task's next step: the decision dialog, or the section of her record where it is done.
 DECISION = "decision"
@@ -367,6 +371,7 @@ class MainWindow(QMainWindow):
         self._pool = WorkerPool(self)
         self._refresh_worker: Worker | None = None
         self._first_rows_worker: Worker | None = None
+        self._caseload_worklist_height: int | None = None  # the worklist's height on the Caseload tab, kept
         self._loaded_once = False
         self.shown_on: date | None = None  # the day the lists on screen were worked out for
         self._requested_on: date | None = None
@@ -1073,6 +1078,22 @@ class MainWindow(QMainWindow):
         self.print_action.setEnabled(record is not None and may)
         self.print_action.setStatusTip("Print the open record's patient summary" if may else
                                        "Only a nurse or a consultant may print a patient summary")
+        self._fit_worklist_dock_to_tab()
+
+    def _fit_worklist_dock_to_tab(self) -> None:
+        """On a short window her record gets the height: the worklist under it keeps only its top task."""
+        dock = self.worklist_dock
+        below = (not dock.isFloating() and dock.isVisible()
+                 and self.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea)
+        record_open = self.patient_tabs.current_record() is not None
+        if record_open and below and self.height() < SHORT_WINDOW:
+            if self._caseload_worklist_height is None:
+                self._caseload_worklist_height = dock.height()
+            self.resizeDocks([dock], [COMPACT_WORKLIST_HEIGHT], Qt.Orientation.Vertical)
+        elif not record_open and self._caseload_worklist_height is not None:
+            if below:
+                self.resizeDocks([dock], [self._caseload_worklist_height], Qt.Orientation.Vertical)
+            self._caseload_worklist_height = None
 
     def _on_print_action_triggered(self) -> None:
         self.print_current_record()
