@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import select
 import threading
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Callable
 
@@ -16,8 +17,11 @@ import pytest
 from pao_clinic import services
 from pao_clinic.errors import StorageError
 from pao_clinic.record import Fracture, PatientRecord
+from pao_clinic.services.audit import record_opened
 from pao_clinic.services.changes import ALL, ChangeWatcher, announce_change
 from pao_clinic.storage.connection import counting_queries, database
+
+from .conftest import PASSWORD
 
 # The day the services judge on (a fixed day, so "in the future" means the same whenever the suite runs).
 TODAY = date(2026, 5, 14)
@@ -136,8 +140,17 @@ def test_a_watcher_for_the_bound_database_watches_it(clinic):
 
 # --- PostgreSQL: commit order, NOTIFY -------------------------------------------------------------
 
+def _reserve_audit_id() -> int:
+    """An audit id handed out now (as an INSERT would), committed or rolled back later."""
+    return database.execute_sql("SELECT nextval(pg_get_serial_sequence('audit_entry', 'id'))").fetchone()[0]
+
+
 def test_a_save_that_commits_after_a_later_one_is_still_reported(postgres_clinic):
-    """PostgreSQL hands out audit ids at insert: a slow save commits an id below one already seen."""
+    """PostgreSQL hands out audit ids at insert: a save that commits late commits an id below one already seen.
+
+    The app's own saves take the audit chain's lock, so they commit in id order; a writer
+    that does not (an older copy of the app, a script) is what this guards against.
+    """
     clinic = postgres_clinic
     siobhan = registered(clinic)
     aoife = registered(clinic, "943 476 5927", "PAO000124", "Byrne", "Aoife")
@@ -145,10 +158,14 @@ def test_a_save_that_commits_after_a_later_one_is_still_reported(postgres_clinic
     written, release = threading.Event(), threading.Event()
 
     def slow_save():
-        with database.atomic():  # her fracture is written and audited, then the commit waits
-            services.add_clinical_entry(clinic.nurse, siobhan, l1_fracture(), today=TODAY)
+        with database.atomic():  # her audit id is handed out, then the commit waits
+            reserved = _reserve_audit_id()
             written.set()
             assert release.wait(20)
+            database.execute_sql(
+                "INSERT INTO audit_entry (id, at, user_name, action, record_type, patient_id, previous_hash, "
+                "entry_hash) VALUES (%s, now(), 'nina.nurse', 'add', 'fracture', %s, %s, %s)",
+                (reserved, siobhan, uuid.uuid4().hex * 2, uuid.uuid4().hex * 2))
 
     slow = threading.Thread(target=lambda: (slow_save(), database.close()))
     slow.start()
@@ -178,7 +195,7 @@ def test_a_save_rolled_back_leaves_nothing_pending_and_reports_nothing(postgres_
     def abandoned_save():
         try:
             with database.atomic():
-                services.add_clinical_entry(clinic.nurse, siobhan, l1_fracture(), today=TODAY)
+                _reserve_audit_id()  # as her save's INSERT would
                 written.set()
                 assert release.wait(20)
                 raise ChangedHerMind
@@ -341,3 +358,13 @@ def test_a_save_by_another_connection_appears_in_the_open_window_and_her_open_re
         assert newcomer in {row.patient_id for row in window.caseload_model.rows()}
     finally:
         refresh.stop()
+
+
+def test_a_sign_in_or_an_opened_record_elsewhere_is_not_reported_as_a_change(clinic):
+    siobhan = registered(clinic)
+    with ChangeWatcher(clinic.url) as watching:
+        elsewhere(lambda: services.authenticate("nina.nurse", PASSWORD))
+        elsewhere(lambda: record_opened(clinic.nurse, siobhan))
+        assert first_report(watching) is None
+        elsewhere(lambda: services.add_clinical_entry(clinic.nurse, siobhan, l1_fracture(), today=TODAY))
+        assert first_report(watching) == {siobhan}

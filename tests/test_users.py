@@ -5,11 +5,12 @@ audited change, on both backends; and the `pao-clinic user` commands."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from pao_clinic.errors import AuthenticationError, ConflictError, NotFoundError, PermissionDenied, ValidationError
+from pao_clinic import services
 from pao_clinic.services import users
 from pao_clinic.services.demo_setup import DEMO_PASSWORD
 from pao_clinic.storage.models import AuditEntry, ClinicSetting, User
@@ -257,7 +258,7 @@ def test_an_admin_deactivated_since_signing_in_changes_nobody(clinic):
     bo = users.authenticate("bo.admin", "bo's long password")
     users.deactivate_user(clinic.admin, "bo.admin")
     before = accounts_and_audit()
-    with pytest.raises(PermissionDenied, match="no longer an active admin"):
+    with pytest.raises(PermissionDenied, match="the account 'bo.admin' is no longer active"):
         users.deactivate_user(bo, "nina.nurse")
     assert accounts_and_audit() == before
 
@@ -352,3 +353,23 @@ def test_the_command_line_waits_after_five_wrong_passwords(cli_clinic, monkeypat
     code, out, err = run("--database", cli_clinic.url, "user", "list")
     assert (code, out) == (2, "")
     assert err.startswith("error: too many failed sign-ins for nina.nurse: try again in 1")  # 16 s or a little less
+
+
+def test_a_deactivated_or_demoted_account_already_signed_in_can_write_no_more(clinic):
+    """Deactivation and a change of role take effect at her next save, not only at her next sign-in."""
+    from pao_clinic.record import PatientRecord
+
+    def register(actor, nhs):
+        return services.register_patient(actor, PatientRecord(
+            ref=f"PAO{nhs[-6:]}", nhs_number=nhs, hospital_number=None, family_name="Byrne", given_name="Aoife",
+            date_of_birth=date(1990, 3, 4)))
+
+    nurse = clinic.nurse
+    register(nurse, "9434765919")
+    services.change_role(clinic.admin, nurse.name, "consultant")
+    with pytest.raises(PermissionDenied, match="is now a consultant, not a nurse; sign in again"):
+        register(nurse, "9434765927")
+    services.deactivate_user(clinic.admin, clinic.consultant.name)
+    with pytest.raises(PermissionDenied, match="no longer active"):
+        register(clinic.consultant, "9434765927")
+    assert services.patient_count() == 1

@@ -63,6 +63,13 @@ class _AllPatients(frozenset):
 ALL: frozenset[int] = _AllPatients()
 
 
+#: Audit actions that record a look, not a change: opening her record, signing in, exporting,
+#: reading a summary, a backup.  Nobody's screen shows anything new after them, so they are
+#: not announced and watchers pass over them (a sign-in, with no patient, would otherwise make
+#: every open window read everything again).
+LOOKS_NOT_CHANGES = frozenset({"open", "sign-in", "sign-in failed", "export", "read", "backed_up"})
+
+
 def announce_change(patient_id: int | None) -> None:
     """Tell other windows her record changed (None: something not one woman's).
 
@@ -214,9 +221,10 @@ class ChangeWatcher:
         self._data_version = version
         # SQLite has one writer at a time, so audit ids commit in order: no gaps to wait for.
         rows = self._sqlite.execute(
-            "SELECT id, patient_id FROM audit_entry WHERE id > ? ORDER BY id", (self._floor,)).fetchall()
+            "SELECT id, patient_id, action FROM audit_entry WHERE id > ? ORDER BY id", (self._floor,)).fetchall()
         if rows:
             self._floor = rows[-1][0]
+        rows = [(audit_id, patient_id) for audit_id, patient_id, action in rows if action not in LOOKS_NOT_CHANGES]
         patient_ids = {patient_id for _audit_id, patient_id in rows if patient_id is not None}
         return _changed(patient_ids, any(patient_id is None for _audit_id, patient_id in rows))
 
@@ -226,7 +234,7 @@ class ChangeWatcher:
             # The snapshot first: a transaction running now was running before the audit read.
             cursor.execute(_SNAPSHOT_SQL_13 if conn.server_version >= 130000 else _SNAPSHOT_SQL_OLD)
             oldest_running, next_unassigned = cursor.fetchone()
-            cursor.execute("SELECT id, patient_id FROM audit_entry WHERE id > %s ORDER BY id", (self._floor,))
+            cursor.execute("SELECT id, patient_id, action FROM audit_entry WHERE id > %s ORDER BY id", (self._floor,))
             rows = cursor.fetchall()
         conn.poll()
         patient_ids: set[int] = set()
@@ -237,10 +245,13 @@ class ChangeWatcher:
                 patient_ids.add(int(payload))
             else:
                 everyone = True
-        new_rows = [(audit_id, patient_id) for audit_id, patient_id in rows if audit_id not in self._seen]
-        for audit_id, _patient_id in new_rows:
+        new_rows = [(audit_id, patient_id, action) for audit_id, patient_id, action in rows
+                    if audit_id not in self._seen]
+        for audit_id, _patient_id, _action in new_rows:
             self._seen.add(audit_id)
             self._pending.pop(audit_id, None)
+        new_rows = [(audit_id, patient_id) for audit_id, patient_id, action in new_rows
+                    if action not in LOOKS_NOT_CHANGES]
         top = max(self._seen, default=self._floor)
         # A missing id is stamped, at the poll after it was first missed, with the first
         # transaction number not yet handed out: by then the transaction holding it has its

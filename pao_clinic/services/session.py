@@ -27,9 +27,9 @@ from peewee import IntegrityError, PostgresqlDatabase, chunked
 from pao_clinic.storage.connection import database, write_transaction
 from pao_clinic.errors import ConflictError, PermissionDenied
 from pao_clinic.storage.models import (
-    AUDIT_GENESIS_HASH, AuditEntry, audit_entry_hash, audit_time_for_storage, utc_now,
+    AUDIT_GENESIS_HASH, AuditEntry, User, audit_entry_hash, audit_time_for_storage, utc_now,
 )
-from pao_clinic.services.changes import announce_change
+from pao_clinic.services.changes import LOOKS_NOT_CHANGES, announce_change
 
 CLINICAL_ROLES = ("nurse", "consultant")
 PRESCRIBING_ROLES = ("consultant",)
@@ -55,9 +55,8 @@ def require_role(actor: Actor | None, roles: Iterable[str], what: str) -> None:
     if actor is None:
         raise PermissionDenied(f"{what}: you must be signed in")
     if actor.role not in roles:
-        allowed = " or ".join(roles)
-        article = "an" if allowed[:1] in "aeiou" else "a"
-        raise PermissionDenied(f"{what}: only {article} {allowed} may do this (you are signed in as {actor.role})")
+        raise PermissionDenied(f"{what}: only {_with_article(' or '.join(roles))} may do this "
+                               f"(you are signed in as {actor.role})")
 
 
 def plain_json(value) -> object:
@@ -151,7 +150,7 @@ class AuditTrail:
                 previous = row["entry_hash"]
                 rows.append(row)
             _insert_audit_rows(db, rows)
-            for patient_id in {row["patient"] for row in rows}:
+            for patient_id in {row["patient"] for row in rows if row["action"] not in LOOKS_NOT_CHANGES}:
                 announce_change(patient_id)  # others' windows refresh (PostgreSQL NOTIFY, sent on commit)
 
     def _row(self, r: "AuditRecord", at: datetime, previous_hash: str) -> dict:
@@ -185,6 +184,26 @@ class AuditRecord:
     after: object = None
 
 
+def _still_entitled(actor: Actor, what: str) -> None:
+    """The account signed in is still active and still has the role it signed in with.
+
+    An admin's deactivation or change of role takes effect at the next write, not only at
+    the next sign-in (one indexed read per write).
+    """
+    if actor.user_id is None:
+        return  # bootstrapping the first admin, or a demo being set up
+    row = (User.select(User.active, User.role).where(User.id == actor.user_id).tuples().first())
+    if row is None or not row[0]:
+        raise PermissionDenied(f"{what}: the account '{actor.name}' is no longer active; ask an admin")
+    if row[1] != actor.role:
+        raise PermissionDenied(f"{what}: the account '{actor.name}' is now {_with_article(row[1])}, not "
+                               f"{_with_article(actor.role)}; sign in again")
+
+
+def _with_article(role: str) -> str:
+    return ("an " if role[:1] in "aeiou" else "a ") + role
+
+
 @contextmanager
 def clinical_write(actor: Actor | None, roles: Iterable[str], what: str) -> Iterator[AuditTrail]:
     """Role check, then one transaction holding the validation, the write and its audit.
@@ -196,6 +215,7 @@ def clinical_write(actor: Actor | None, roles: Iterable[str], what: str) -> Iter
     require_role(actor, roles, what)
     try:
         with write_transaction():
+            _still_entitled(actor, what)
             yield AuditTrail(actor)
     except IntegrityError as exc:
         # validation runs first, so this is a race with another editor (or a bug)

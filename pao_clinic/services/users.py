@@ -32,7 +32,7 @@ from pao_clinic.record.codes import ROLES
 from pao_clinic.record.validation import readable, user_account_problems
 from pao_clinic.storage.connection import write_transaction
 from pao_clinic.errors import (
-    AuthenticationError, ConflictError, NotFoundError, PermissionDenied, Problem, StorageError, ValidationError,
+    AuthenticationError, ConflictError, NotFoundError, Problem, StorageError, ValidationError,
 )
 from pao_clinic.storage.models import AuditEntry, ClinicSetting, User, utc_now
 from pao_clinic.services.session import ADMIN_ROLES, Actor, AuditTrail, clinical_write, require_role
@@ -189,19 +189,10 @@ def _check_version(row: User, expected_version: int | None, what: str) -> None:
                             "(nothing was saved); look at it again and try again")
 
 
-def _acting_admin_still_admin(actor: Actor, what: str) -> None:
-    """The admin acting still has an active admin account (one deactivated or moved elsewhere since
-    signing in may change nobody's account)."""
-    own = User.get_or_none(User.id == actor.user_id) if actor.user_id is not None else None
-    if own is None or not own.active or own.role != "admin":
-        raise PermissionDenied(f"{what}: your own account is no longer an active admin's; sign in again")
-
-
 def _change(actor: Actor, name: str, what: str, action: str, expected_version: int | None, apply) -> UserAccount:
     """One change to one account: admin only, checked by `apply(row)` (which returns the columns to
     set, or raises ValidationError), written with its version moved on, audited before and after."""
-    with clinical_write(actor, ADMIN_ROLES, what) as audit:
-        _acting_admin_still_admin(actor, what)
+    with clinical_write(actor, ADMIN_ROLES, what) as audit:  # refuses an admin deactivated or moved since
         row = _user_row(name)
         _check_version(row, expected_version, what)
         before = _account(row)
