@@ -23,6 +23,7 @@ from typing import Callable
 
 from peewee import Database, PostgresqlDatabase
 
+from pao_clinic.storage.connection import sqlite_driver, sqlite_file_connection
 from pao_clinic.storage.location import DatabaseLocation
 from pao_clinic.storage.models import AUDIT_GENESIS_HASH, SCHEMA_1_MODELS, SCHEMA_2_MODELS, audit_entry_hash
 from pao_clinic.errors import StorageError
@@ -226,12 +227,12 @@ def _copy_sqlite_aside(db: Database, location: DatabaseLocation, current: int) -
     assert file is not None
     backup = file.with_name(f"{file.stem}.before-v{current + 1}{file.suffix or '.sqlite'}")
     try:
-        target = sqlite3.connect(backup)
+        target = sqlite_file_connection(location, backup, mode="rwc")  # keyed like the original when encrypted
         try:
             db.connection().backup(target)  # consistent copy, WAL included
         finally:
             target.close()
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, sqlite_driver(location).Error) as exc:
         raise StorageError(
             f"cannot copy the database aside to {backup} before upgrading it ({exc}); "
             "nothing was changed"
