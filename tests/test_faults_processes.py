@@ -411,3 +411,80 @@ def test_two_editors_of_one_record_in_two_processes_the_second_is_told_of_the_co
     phone, updates = in_database(clinic.url, lambda: (
         Patient.select().first().phone, AuditEntry.select().where(AuditEntry.action == "update").count()))
     assert (phone, updates) == ("07700 900001", 1)
+
+
+# --- each bad file of the table, in a process of its own -------------------------------------------
+
+def _made_bad(file: Path, how: str, tmp_path: Path) -> Path:
+    """A copy of the clinic's file spoilt as `how` says (or another program's file)."""
+    bad = tmp_path / f"{how}.sqlite"
+    if how == "another program's":
+        other = sqlite3.connect(bad)
+        other.execute("CREATE TABLE patient (id INTEGER PRIMARY KEY, name TEXT)")
+        other.commit()
+        other.close()
+        return bad
+    if how == "zero bytes":
+        bad.write_bytes(b"")
+        return bad
+    shutil.copyfile(file, bad)
+    spoilt = sqlite3.connect(bad)
+    if how == "version 'two'":
+        spoilt.execute("UPDATE schema_version SET version = 'two'")
+    elif how == "version emptied":
+        spoilt.execute("DELETE FROM schema_version")
+    spoilt.commit()
+    spoilt.close()
+    if how == "damaged":
+        with bad.open("r+b") as raw:
+            size = bad.stat().st_size
+            raw.seek(size // 2)
+            raw.write(random.Random(3).randbytes(4096))
+    if how == "read-only":
+        bad.chmod(0o444)
+        if os.geteuid() == 0:  # file modes do not stop root
+            subprocess.run(["chattr", "+i", str(bad)], check=True)
+    return bad
+
+
+BAD_FILES = {
+    "another program's": "is not a PAO Clinic database",
+    "zero bytes": "there is no PAO Clinic database at",
+    "version 'two'": "it holds 'two' instead of a version number",
+    "version emptied": "the database's version record is damaged",
+    "damaged": "is damaged (",
+    "read-only": "is read-only; nothing was saved",
+}
+
+
+def test_each_bad_file_gets_its_own_message_in_a_process_and_is_left_as_it_was(sqlite_clinic, caseload_document,
+                                                                                 tmp_path):
+    import hashlib
+
+    from pao_clinic.demo import demo_caseload
+    from pao_clinic.services import import_records
+
+    import_records(sqlite_clinic.nurse, demo_caseload(30, seed=51, today=date.today()))
+    close_database()
+    file = sqlite_path(sqlite_clinic.url)
+    messages = {}
+    try:
+        for how, words in BAD_FILES.items():
+            bad = _made_bad(file, how, tmp_path)
+            before = hashlib.sha256(bad.read_bytes()).hexdigest()
+            refused = subprocess.run([sys.executable, "-m", "pao_clinic", "import", str(caseload_document),
+                                      "--database", f"sqlite:///{bad}"], cwd=ROOT, env=cli_env(),
+                                     capture_output=True, text=True, timeout=60)
+            assert refused.returncode == 2, (how, refused.stderr)
+            errors = [line for line in refused.stderr.splitlines() if line.startswith("error: ")]
+            assert len(errors) == 1, (how, refused.stderr)  # one error (a hint or a note may go with it)
+            message = errors[0]
+            assert words in message, (how, refused.stderr)
+            assert "Traceback" not in refused.stderr
+            assert hashlib.sha256(bad.read_bytes()).hexdigest() == before, f"the {how} file was changed"
+            messages[how] = message
+    finally:
+        read_only = tmp_path / "read-only.sqlite"
+        if read_only.exists() and os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(read_only)], check=False)
+    assert len(set(messages.values())) == len(BAD_FILES), "two bad files got the same message"
