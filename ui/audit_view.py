@@ -40,23 +40,12 @@ from .workers import Worker, WorkerPool
 PAGE_SIZE = 5000
 #: The days shown when the window opens: the last four weeks.
 DEFAULT_DAYS = 28
-#: Actions of the clinic-wide trail that her record's history does not name.
-MORE_ACTION_WORDS: dict[str, str] = {
-    "open": "Opened her record", "export": "Exported", "sign-in": "Signed in", "sign-in failed": "Sign-in failed",
-    "deactivate": "Deactivated", "reactivate": "Reactivated", "reset password": "Password reset",
-    "change role": "Role changed", "reset": "Reset to default", "backup": "Backed up", "restore": "Restored",
-}
-MORE_RECORD_WORDS: dict[str, str] = {
-    "user": "User account", "clinic_setting": "Clinic setting", "audit_entry": "Audit trail", "sign-in": "Signing in",
-}
-
-
 def action_words(action: str) -> str:
-    return words_for({**MORE_ACTION_WORDS, **AUDIT_ACTION_WORDS}, action)
+    return words_for(AUDIT_ACTION_WORDS, action)
 
 
 def record_words(record_type: str) -> str:
-    return words_for({**MORE_RECORD_WORDS, **RECORD_TYPE_WORDS}, record_type)
+    return words_for(RECORD_TYPE_WORDS, record_type)
 
 
 def patient_words(entry: AuditTrailEntry) -> str:

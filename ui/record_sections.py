@@ -61,13 +61,18 @@ AUDIT_ACTION_WORDS: dict[str, str] = {
     "import": "Imported", "register": "Registered", "add": "Added", "update": "Corrected",
     "status_change": "Moved on", "entered_in_error": "Marked entered in error",
     "issue": "Issued", "reprint": "Reprinted", "read": "Read", "printed": "Printed", "saved": "Saved as PDF",
+    "open": "Opened her record", "export": "Exported", "sign-in": "Signed in", "sign-in failed": "Sign-in failed",
+    "deactivate": "Deactivated", "reactivate": "Reactivated", "reset password": "Password reset",
+    "change role": "Role changed", "reset": "Reset to default", "backed_up": "Backed up", "restored": "Restored",
+    "encrypted": "Encrypted copy made", "rekeyed": "Passphrase changed",
 }
 RECORD_TYPE_WORDS: dict[str, str] = {
     "patient": "Her details", "contraception": "Contraception", "dental_review": "Dental review",
     "pregnancy": "Pregnancy", "feeding": "Feeding entry", "fracture": "Fracture", "dexa_scan": "DEXA result",
     "blood_result": "Blood result", "height": "Height", "epds": "EPDS screen", "medication": "Medication",
     "referral": "Referral", "decision": "Decision", "letter": "Letter", "stored_document": "Letter",
-    "patient_summary": "Her summary",
+    "patient_summary": "Her summary", "user": "User account", "clinic_setting": "Clinic setting",
+    "audit_entry": "Audit trail", "sign-in": "Signing in", "database": "The database",
 }
 
 
