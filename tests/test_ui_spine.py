@@ -349,3 +349,22 @@ def test_a_diagram_with_no_fractures_says_so(qtbot):
     diagram.show_view(view_of(her_record(fractures=())))
     assert diagram.marks == {}
     assert diagram.accessibleDescription() == "No fractures on record."
+
+
+def test_on_a_laptop_width_every_column_of_the_table_is_inside_it(qtbot):
+    """At 1366 pixels (the record's page is ~1140 wide) no column is cut off at the right edge."""
+    page = FracturesSection()
+    qtbot.addWidget(page)
+    page.resize(1120, 700)  # the page beside the section list in a 1366-pixel window
+    page.show_view(view_of(her_record(fractures=(
+        vertebral("t12", 2, PRESENTED, ref="fx1"), vertebral("l1", 3, REPEATED, ref="fx2"),
+        vertebral("t4", 1, PRESENTED, ref="fx3", trauma="high")))))
+    page.show()
+    qtbot.waitExposed(page)
+    header = page.table.horizontalHeader()
+    widths = sum(header.sectionSize(c) for c in range(page.model.columnCount()))
+    assert widths <= page.table.viewport().width() + 1
+    assert all(header.sectionSize(c) > 20 for c in range(page.model.columnCount()))
+    page.resize(1600, 700)  # room again: as wide as their words
+    qtbot.waitUntil(lambda: header.sectionSize(FractureTableModel.COL_KIND)
+                    >= page.fontMetrics().horizontalAdvance("Presentation"))

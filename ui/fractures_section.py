@@ -215,12 +215,31 @@ class FracturesSection(RecordSection):
             self.detail_label.setText(self.diagram.detail_text())
         self._update_buttons()
 
+    #: Columns that give up width, widest words first, when the table is narrower than its words
+    #: (a 1366-pixel laptop): their text is elided, and each row's tooltip tells the whole finding.
+    _NARROWING = (FractureTableModel.COL_KIND, FractureTableModel.COL_POSTPARTUM, FractureTableModel.COL_ENTERED_BY,
+                  FractureTableModel.COL_IMAGING)
+
     def _fit_columns(self) -> None:
-        """Every column as wide as its words; 'Entered by' takes what is left."""
+        """Every column as wide as its words when there is room; otherwise the wordy ones narrow, so no
+        column is cut off at the right edge; the last takes what is left."""
         header = self.table.horizontalHeader()
-        for column in range(self.model.columnCount()):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(FractureTableModel.COL_ENTERED_BY, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.resizeColumnsToContents()
+        widths = [header.sectionSize(column) for column in range(self.model.columnCount())]
+        excess = sum(widths) - self.table.viewport().width()
+        floor = self.fontMetrics().horizontalAdvance("Presentation") + 16
+        for column in self._NARROWING:
+            if excess <= 0:
+                break
+            give = min(excess, max(0, widths[column] - floor))
+            header.resizeSection(column, widths[column] - give)
+            excess -= give
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.model.rowCount():
+            self._fit_columns()
 
     def set_entered_by(self, names: Mapping[int, str]) -> None:
         """Who entered each fracture, by id (from `entered_by_from_audit(patient_audit_history(...))`)."""
