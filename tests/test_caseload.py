@@ -71,6 +71,26 @@ def test_the_caseload_reads_less_of_each_record_and_gives_what_the_whole_record_
         assert services.caseload_rows(day) == [caseload_row(r, day) for r in whole]
 
 
+
+def test_the_caseload_is_read_in_batches_of_women_with_the_same_answer(clinic, monkeypatch):
+    from pao_clinic.services import snapshots
+    from pao_clinic.services.caseload import CASELOAD_LISTS
+
+    services.import_records(clinic.nurse, demo_caseload(23, seed=13, today=TODAY))
+    whole = services.load_patient_records()
+    batches = list(snapshots.patient_record_batches(5))
+    assert [len(b) for b in batches] == [5, 5, 5, 5, 3]
+    assert [r for b in batches for r in b] == whole
+    in_one = (services.caseload_rows(TODAY), services.caseload_worklist(TODAY),
+              queries_for(lambda: services.caseload_overview(TODAY)))
+    one_round = queries_for(lambda: list(snapshots.patient_record_batches(100, lists=CASELOAD_LISTS,
+                                                                          risk_factors=False)))
+    monkeypatch.setattr(snapshots, "RECORD_BATCH", 5)
+    assert services.caseload_rows(TODAY) == in_one[0] and services.caseload_worklist(TODAY) == in_one[1]
+    # a fixed number of statements per batch of women (five batches here), never one per woman
+    assert queries_for(lambda: services.caseload_overview(TODAY)) == in_one[2] + 4 * one_round
+
+
 FIRST_LINE_FIELDS = ("patient_id", "family_name", "given_name", "date_of_birth", "nhs_number", "hospital_number",
                      "age", "latest_delivery", "fracture_count", "open_referrals")
 

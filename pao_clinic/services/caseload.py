@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from pao_clinic.clinic_settings import ClinicSettings
 from pao_clinic.gate import clinical_facts, worklist
@@ -22,7 +22,7 @@ from pao_clinic.record import PatientRecord, codes
 from pao_clinic.record.dates import age_on
 from pao_clinic.record.nhs_number import format_nhs_number
 from pao_clinic.services.clinic import clinic_settings
-from pao_clinic.services.snapshots import LIST_NAMES, load_patient_records
+from pao_clinic.services.snapshots import LIST_NAMES, patient_record_batches
 
 # Kinds of status flag on a caseload line (each flag also carries its words).
 FLAG_PREGNANT = "blocked_pregnant"
@@ -40,8 +40,10 @@ FLAG_KINDS: tuple[str, ...] = (FLAG_PREGNANT, FLAG_BREASTFEEDING, FLAG_DECISION_
 CASELOAD_LISTS: tuple[str, ...] = tuple(n for n in LIST_NAMES if n not in ("contraception", "dental_reviews"))
 
 
-def _caseload_records() -> list[PatientRecord]:
-    return load_patient_records(lists=CASELOAD_LISTS, risk_factors=False)
+def _caseload_records() -> Iterator[PatientRecord]:
+    """Every live woman's record as the caseload reads it, 10,000 at a time (memory stays bounded)."""
+    for batch in patient_record_batches(lists=CASELOAD_LISTS, risk_factors=False):
+        yield from batch
 
 
 # the gate's block rules do not depend on which osteoporosis drug is asked about

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from peewee import BooleanField, DateField
 
@@ -106,14 +106,22 @@ def _converter(field):
     return None
 
 
-def _raw_rows(model, columns, wanted, extra_where=None, *, convert=True):
-    """Rows of `columns` as plain tuples, converted per column (unless not `convert`), without peewee objects."""
+def _raw_rows(model, columns, wanted, extra_where=None, *, convert=True, between=None, limit=None):
+    """Rows of `columns` as plain tuples, converted per column (unless not `convert`), without peewee objects.
+
+    `wanted`: patient ids (None: all); `between`: (first, last) patient ids, both included; `limit`: rows.
+    """
     query = model.select(*columns)
+    patient_column = model.patient if model is not Patient else Patient.id
     if extra_where is not None:
         query = query.where(extra_where)
     if wanted is not None:
-        query = query.where(model.patient.in_(wanted) if model is not Patient else Patient.id.in_(wanted))
+        query = query.where(patient_column.in_(wanted))
+    if between is not None:
+        query = query.where(patient_column.between(*between))
     query = query.order_by(model.id)
+    if limit is not None:
+        query = query.limit(limit)
     converters = [(i, c) for i, c in enumerate(_converter(col) for col in columns) if c is not None] if convert else []
     cursor = database.execute(query)
     for raw in cursor.fetchall():
@@ -173,6 +181,35 @@ def load_patient_records(patient_ids: Iterable[int] | None = None, *,
     wanted = None if patient_ids is None else sorted(set(patient_ids))
     if wanted is not None and not wanted:
         return []
+    return _load_records(wanted, lists=lists, risk_factors=risk_factors)
+
+
+#: Women read at once by `patient_record_batches` (a woman's record is ~12 KB in memory).
+RECORD_BATCH = 10_000
+
+
+def patient_record_batches(batch: int | None = None, *, lists: Iterable[str] = LIST_NAMES,
+                           risk_factors: bool = True) -> Iterator[list[PatientRecord]]:
+    """Every live patient's record, `batch` women at a time in id order, so memory stays bounded.
+
+    Each batch is one query per table, as `load_patient_records`: a caseload of up to `batch`
+    women is read with the same statements as `load_patient_records()`; 100,000 women, ten times
+    as many (a fixed number per `batch` women, never one per woman).
+    """
+    batch = batch or RECORD_BATCH
+    after = 0
+    while True:
+        records = _load_records(None, lists=lists, risk_factors=risk_factors, after=after, limit=batch)
+        if records:
+            yield records
+        if len(records) < batch:
+            return
+        after = records[-1].id
+
+
+def _load_records(wanted: list[int] | None, *, lists: Iterable[str], risk_factors: bool,
+                  after: int | None = None, limit: int | None = None) -> list[PatientRecord]:
+    """The records of `wanted` (None: every live patient; then the first `limit` with an id above `after`)."""
     lists = set(lists)
     unknown = lists - set(LIST_NAMES)
     if unknown:
@@ -180,15 +217,23 @@ def load_patient_records(patient_ids: Iterable[int] | None = None, *,
     if lists & {"breastfeeding", "fractures"}:
         lists.add("pregnancies")  # their pregnancy refs come from it
 
-    patients = list(_raw_rows(Patient, [getattr(Patient, c) for c in _PATIENT_COLUMNS], wanted,
-                              Patient.entered_in_error_at.is_null()))
+    between = None
+    if after is not None:
+        patients = list(_raw_rows(Patient, [getattr(Patient, c) for c in _PATIENT_COLUMNS], None,
+                                  Patient.entered_in_error_at.is_null() & (Patient.id > after), limit=limit))
+        if not patients:
+            return []
+        between = (patients[0][0], patients[-1][0])  # ids ascending: her rows, and no one else's
+    else:
+        patients = list(_raw_rows(Patient, [getattr(Patient, c) for c in _PATIENT_COLUMNS], wanted,
+                                  Patient.entered_in_error_at.is_null()))
     codes_of: dict[str, dict[int, list[str]]] = {}
     codes_of["risk_factors"] = {}
     for key, model in (("risk_factors", PatientRiskFactor), ("history", PatientHistory)):
         if key == "risk_factors" and not risk_factors:
             continue
         grouped: dict[int, list[str]] = defaultdict(list)
-        for patient_id, code in _raw_rows(model, [model.patient, model.code], wanted):
+        for patient_id, code in _raw_rows(model, [model.patient, model.code], wanted, between=between):
             grouped[patient_id].append(code)
         codes_of[key] = grouped
 
@@ -205,7 +250,7 @@ def load_patient_records(patient_ids: Iterable[int] | None = None, *,
             converters[names.index("pregnancy") + 1] = lambda pid: None if pid is None else pregnancy_refs[pid]
         make = _value_maker(value_type, names, converters)
         grouped = defaultdict(list)
-        for raw in _raw_rows(model, columns, wanted, _live(model), convert=False):
+        for raw in _raw_rows(model, columns, wanted, _live(model), convert=False, between=between):
             grouped[raw[0]].append(make(raw))
         if clinical_list.name == "pregnancies":
             pregnancy_refs.update((p.id, p.ref) for group in grouped.values() for p in group)
