@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from pao_clinic.record import codes
@@ -609,33 +610,46 @@ def _patient_values(record: PatientRecord) -> dict:
 
 
 def _object_values(value: object, shape: _Shape) -> dict:
-    values: dict[str, Any] = {}
-    for name, kind, blank_is_absent, inner in _PLANS[shape.what]:
-        item = getattr(value, name)
-        if item is None:
+    names, values_of, dates, numbers, blanks, nested = _PLANS[shape.what]
+    values: dict[str, Any] = {name: item for name, item in zip(names, values_of(value)) if item is not None}
+    for name in dates:
+        if name in values:
+            values[name] = values[name].isoformat()
+    for name in numbers:
+        if name in values:
+            values[name] = _json_number(values[name])
+    for name in blanks:  # optional free text that is blank says nothing
+        if name in values and not values[name].strip():
+            del values[name]
+    for name, kind, inner in nested:  # each stays in its place among the keys
+        if name not in values:
             continue
-        if kind == "date":
-            values[name] = item.isoformat()
-        elif kind == "number":
-            values[name] = _json_number(item)
-        elif kind == "list":
-            values[name] = [_object_values(entry, inner) for entry in item]
+        if kind == "list":
+            values[name] = [_object_values(entry, inner) for entry in values[name]]
         elif kind == "codes":
-            values[name] = list(item)
-        elif kind == "object":
-            written = _object_values(item, inner)
+            values[name] = list(values[name])
+        else:
+            written = _object_values(values[name], inner)
             if written:
                 values[name] = written
-        elif not blank_is_absent or item.strip():
-            values[name] = item
+            else:
+                del values[name]
     if shape is _BLOOD:
         values["unit"] = standard_unit(values["unit"])
     return values
 
 
 def _plans(shape: _Shape, plans: dict[str, tuple]) -> dict[str, tuple]:
-    """Each shape's keys as (name, kind, blank_is_absent, inner shape), by the shape's `what`."""
-    plans[shape.what] = tuple((k.name, k.kind, k.blank_is_absent, k.shape) for k in shape.keys)
+    """How each shape's value is written (by the shape's `what`): its key names in order, a getter of
+    their values, and which are dates, numbers, free text blank means absent, and nested values."""
+    names = tuple(k.name for k in shape.keys)
+    getter = attrgetter(*names)
+    plans[shape.what] = (
+        names, getter if len(names) > 1 else (lambda value, get=getter: (get(value),)),
+        tuple(k.name for k in shape.keys if k.kind == "date"),
+        tuple(k.name for k in shape.keys if k.kind == "number"),
+        tuple(k.name for k in shape.keys if k.blank_is_absent),
+        tuple((k.name, k.kind, k.shape) for k in shape.keys if k.kind in ("list", "codes", "object")))
     for key in shape.keys:
         if key.shape is not None:
             _plans(key.shape, plans)
