@@ -91,6 +91,8 @@ NOT_RECORD_TEXT: dict[tuple[str, str], str] = {
     ("AuditEntry", "record_type"): "written by the program (its own record names)",
     ("AuditEntry", "before"): "written by the program (JSON of a record already checked)",
     ("AuditEntry", "after"): "written by the program (JSON of a record already checked)",
+    ("AuditEntry", "previous_hash"): "written by the program (64 hex digits of SHA-256)",
+    ("AuditEntry", "entry_hash"): "written by the program (64 hex digits of SHA-256)",
     ("ClinicSetting", "name"): "written by the program (names of clinic_settings)",
     ("ClinicSetting", "value"): "a clinic setting, checked by services when set (limits.LETTERHEAD_LINE_MAX_LENGTH, "
                                 "ADDRESS_MAX_LINES, LOGO_PATH_MAX_LENGTH, SETTING_VALUE_MAX_LENGTH)",

@@ -137,6 +137,10 @@ CALLS: dict[str, list[tuple[str, frozenset, object]]] = {
     "letters.record_letter_saved": [("", CLINICAL, lambda a, c: service("letters.record_letter_saved")(
         a, c["document"], file_name="letter.pdf"))],
     "letters.issued_letters": [("", CLINICAL, lambda a, c: service("letters.issued_letters")(a, c["patient"]))],
+    "letters.draft_correction": [("", CLINICAL, lambda a, c: service("letters.draft_correction")(
+        a, c["document"], reason="her fracture of T8 was left out"))],
+    "letters.issue_correction": [("", CLINICAL, lambda a, c: service("letters.issue_correction")(
+        a, c["document"], reason="her fracture of T8 was left out"))],
     "letters.prepare_letter": [("", CLINICAL, lambda a, c: service("letters.prepare_letter")(
         a, c["patient"], referral_id=c["draft_referral"]))],
     "letters.due_letters": [("", CLINICAL, lambda a, c: service("letters.due_letters")(a))],
