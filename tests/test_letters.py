@@ -7,6 +7,7 @@ Rendering tests build her record as plain values (no database); the service test
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import replace
 from datetime import date, timedelta
@@ -710,3 +711,20 @@ def test_many_fractures_found_on_one_day_are_summarised_on_that_day():
     content = content_for(lucja(fractures=fractures), physio_referral(specialty="gp"))
     opening = " ".join(block.text for block in content.opening)
     assert f"9 fractures identified on {written_date(days_ago(80))}, listed in the fractures table" in opening
+
+
+def test_a_file_name_that_is_not_utf8_or_a_status_that_is_no_status_is_answered_in_words(clinic):
+    """A Linux file name with undecodable bytes is audited readable; a 100,000-character status is quoted short."""
+    from pao_clinic.services.referrals import change_referral_status
+
+    set_letterhead()
+    patient_id, referral_id = register_lucja(clinic)
+    document = letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    letter_service.record_letter_saved(clinic.nurse, document, file_name="/tmp/\udcff" + "x" * 10_000 + ".pdf")
+    saved = AuditEntry.select().where(AuditEntry.action == "saved").get()
+    file_name = json.loads(saved.after)["file"]
+    assert file_name.startswith("/tmp/?x") and len(file_name) <= 4096
+    with pytest.raises(ValidationError) as refused:
+        change_referral_status(clinic.nurse, referral_id, "s" * 100_000, ON, expected_version=2, today=ON)
+    message = str(refused.value)
+    assert "not 'sss" in message and len(message) < 400

@@ -86,6 +86,8 @@ COLUMN_LIMITS: dict[tuple[type, str], str | int | tuple] = {
 
 # Columns that hold no text a person types into a record, each with why.
 NOT_RECORD_TEXT: dict[tuple[str, str], str] = {
+    ("AuditEntry", "previous_hash"): "written by the program (64 hex digits)",
+    ("AuditEntry", "entry_hash"): "written by the program (64 hex digits)",
     ("User", "password_hash"): "written by the program (a hash)",
     ("AuditEntry", "action"): "written by the program (its own action words)",
     ("AuditEntry", "record_type"): "written by the program (its own record names)",

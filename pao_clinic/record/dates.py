@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from pao_clinic.record.shown_text import quoted
+
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -47,21 +49,21 @@ def parse_written_date(text: str) -> date:
         day, year = int(words[1]), words[3]
         month = _MONTH_BY_WORD.get(words[2].lower())
         if month is None:
-            raise ValueError(f"'{words[2]}' is not a month; write it as Jan, Feb, ... Dec")
+            raise ValueError(f"{quoted(words[2])} is not a month; write it as Jan, Feb, ... Dec")
         if len(year) != 4:
-            raise ValueError(f"write the year in full (four digits), not '{year}'")
+            raise ValueError(f"write the year in full (four digits), not {quoted(year)}")
         year = int(year)
     elif numbers:
         day, month, year_text = int(numbers[1]), int(numbers[3]), numbers[4]
         if len(year_text) != 4:
-            raise ValueError(f"write the year in full (four digits), not '{year_text}'")
+            raise ValueError(f"write the year in full (four digits), not {quoted(year_text)}")
         year = int(year_text)
     else:
-        raise ValueError(f"'{typed}' is not a date; write it as 12-Apr-1991 or 12/04/1991 (day first)")
+        raise ValueError(f"{quoted(typed)} is not a date; write it as 12-Apr-1991 or 12/04/1991 (day first)")
     if not 1 <= month <= 12:
         raise ValueError(f"there is no month {month} (the day comes first: 12/04/1991 is 12 April 1991)")
     if year < 1:
-        raise ValueError(f"'{typed}' has no year")
+        raise ValueError(f"{quoted(typed)} has no year")
     try:
         return date(year, month, day)
     except ValueError:

@@ -22,6 +22,7 @@ from dataclasses import fields
 from datetime import date, timedelta
 
 from pao_clinic.record.dates import age_on, written_date
+from pao_clinic.record.shown_text import ALLOWED_CONTROLS as _ALLOWED_CONTROLS, quoted, readable  # noqa: F401
 from pao_clinic.record import codes
 from pao_clinic.errors import Problem
 from pao_clinic.record.nhs_number import nhs_number_problem
@@ -101,7 +102,6 @@ _FREE_TEXT: dict[str, tuple[str, ...]] = {
     "referrals": ("ref", "reason"),
     "decisions": ("by", "override_reason"),
 }
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
 
 
 def standard_unit(unit: str) -> str:
@@ -124,20 +124,6 @@ def user_account_problems(name: str, display_name: str) -> list[Problem]:
         elif path == "display_name" and any(unicodedata.category(ch) == "Cc" for ch in text):
             problems.append(Problem(path, f"{_quoted(text)} contains an invisible control character"))
     return problems
-
-
-def readable(text: str) -> str:
-    """`text` safe to show and to write anywhere: broken characters (lone surrogates) and
-    invisible control characters other than tab and line breaks are shown as '?'."""
-    return "".join("?" if unicodedata.category(ch) == "Cs" or (unicodedata.category(ch) == "Cc"
-                                                                  and ch not in _ALLOWED_CONTROLS) else ch
-                   for ch in text)
-
-
-def quoted(text: str) -> str:
-    """`text` in quotes for a message: at most 60 characters of it, readable (see `readable`), on one line."""
-    shown = text if len(text) <= 60 else text[:57] + "..."
-    return "'" + readable(shown).replace("\n", " ") + "'"
 
 
 _quoted = quoted

@@ -116,10 +116,10 @@ def back_up_database(actor: Actor | None, *, output: Path | None = None, now: da
     url = bound_database_url()
     if url is None:
         raise StorageError("no database is open to back up")
-    location = _sqlite_location(url)
     roles = SCHEDULED_BACKUP_ROLES if scheduled else BACKUP_ROLES
     what = "Backing up the database"
     require_role(actor, roles, what)
+    location = _sqlite_location(url)
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
     if output is not None:
         version = copy_database(location, Path(output))

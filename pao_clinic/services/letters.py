@@ -47,7 +47,8 @@ from pao_clinic.letters.pdf import render_letter_pdf
 from pao_clinic.record import Referral
 from pao_clinic.record.codes import OPEN_REFERRAL_STATUSES, SPECIALTIES
 from pao_clinic.record.dates import written_date
-from pao_clinic.record.limits import NOTE_MAX_LENGTH
+from pao_clinic.record.limits import LOGO_PATH_MAX_LENGTH, NOTE_MAX_LENGTH
+from pao_clinic.record.shown_text import readable
 from pao_clinic.services.records import add_clinical_entry
 from pao_clinic.services.session import CLINICAL_ROLES, Actor, clinical_write, require_role
 from pao_clinic.services.snapshots import load_patient_record, load_patient_records
@@ -366,6 +367,7 @@ def record_letter_printed(actor: Actor, document_id: int, *, copies: int = 1) ->
 
 def record_letter_saved(actor: Actor, document_id: int, *, file_name: str | None = None) -> None:
     """Audit that `actor` saved the issued letter as a PDF file (who, when, which letter, the file's name)."""
+    file_name = readable(file_name)[:LOGO_PATH_MAX_LENGTH] if file_name else None  # a path, whatever its bytes
     _record_letter_use(actor, document_id, "saved", "Saving a letter", {"file": file_name})
 
 

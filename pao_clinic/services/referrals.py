@@ -16,6 +16,7 @@ from datetime import date
 from pao_clinic.errors import ConflictError, NotFoundError, Problem, ValidationError
 from pao_clinic.record import Referral
 from pao_clinic.record.dates import written_date
+from pao_clinic.record.shown_text import quoted
 from pao_clinic.services.records import new_entry_problems
 from pao_clinic.services.session import CLINICAL_ROLES, Actor, clinical_write
 from pao_clinic.services.snapshots import load_patient_record
@@ -75,7 +76,7 @@ def change_referral_status(actor: Actor, referral_id: int, status: str, on: date
         if status not in allowed:
             if allowed:
                 then = ", ".join(allowed)
-                message = f"a referral that is {referral.status} moves on to {then}, not '{status}'"
+                message = f"a referral that is {referral.status} moves on to {then}, not {quoted(str(status))}"
             else:
                 message = f"the referral is {referral.status}: it cannot move on any more"
             raise ValidationError([Problem("status", message)])

@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
 import math
 import os
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from datetime import datetime, timedelta, timezone
 
 from pao_clinic.record.codes import ROLES
 from pao_clinic.record.validation import readable, user_account_problems
+from pao_clinic.environment import append_to_log
 from pao_clinic.storage.connection import write_transaction
 from pao_clinic.errors import (
     AuthenticationError, ConflictError, NotFoundError, Problem, StorageError, ValidationError,
@@ -37,7 +37,6 @@ from pao_clinic.errors import (
 from pao_clinic.storage.models import AuditEntry, ClinicSetting, User, utc_now
 from pao_clinic.services.session import ADMIN_ROLES, Actor, AuditTrail, clinical_write, require_role
 
-log = logging.getLogger("pao_clinic")
 
 #: The shortest new password (adding a user, resetting a password).
 MIN_PASSWORD_LENGTH = 10
@@ -340,7 +339,8 @@ def _record_sign_in(acting: Actor, action: str, record_id: int | None) -> None:
         with write_transaction():
             AuditTrail(acting).record(action, SIGN_IN, record_id)
     except StorageError as exc:
-        log.warning("the %s of %s could not be audited: %s", action, acting.name, exc)
+        # into the log file, not on the screen: the command or window says what matters (one message)
+        append_to_log(f"--- {utc_now().isoformat()} the {action} of {acting.name} could not be audited: {exc}\n")
 
 
 def authenticate(name: str, password: str, *, now: datetime | None = None) -> Actor:
