@@ -282,3 +282,12 @@ def test_a_patients_ref_and_unknown_details_cannot_be_changed(clinic):
         services.update_patient(clinic.nurse, patient.id, expected_version=1, ref="x", shoe_size=5)
     assert refused.value.for_field("ref") and refused.value.for_field("shoe_size")
     assert services.load_patient_record(patient.id).version == 1
+
+
+def test_asking_whether_the_caseload_is_a_demo_with_no_database_open_says_so_in_words():
+    from pao_clinic.errors import StorageError
+    from pao_clinic.storage.connection import close_database
+
+    close_database()
+    with pytest.raises(StorageError, match="no PAO Clinic database is open"):
+        services.is_demo_database()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS, ClinicSettings
-from pao_clinic.storage.connection import close_database, release_connection
+from pao_clinic.errors import StorageError
+from pao_clinic.storage.connection import close_database, database, release_connection
 from pao_clinic.storage.location import default_database_url, parse_database_url  # noqa: F401 (for the window)
 from pao_clinic.storage.models import ClinicSetting
 from pao_clinic.storage.opening import open_database
@@ -18,6 +19,9 @@ def clinic_settings() -> ClinicSettings:
 
 
 def is_demo_database() -> bool:
+    """Whether the open database was made as a demo (synthetic patients); StorageError when none is open."""
+    if database.obj is None:
+        raise StorageError("no PAO Clinic database is open")
     return ClinicSetting.select().where(ClinicSetting.name == DEMO_FLAG).exists()
 
 
