@@ -519,3 +519,16 @@ def test_flags_text_and_sorting_by_status():
 ])
 def test_badges_are_laid_out_left_to_right_with_a_count_for_the_rest(widths, available, placed, left_over):
     assert badge_layout(widths, available, gap=4, more_width=30) == (placed, left_over)
+
+
+@pytest.mark.parametrize("family, given, hospital", [
+    ("Brontë", "Zoë", "PAO000001"), ("Wiśniewska-O'Brien", "Łucja", "pao-Ø2"), ("Nguyễn", "Thảo", ""),
+    ("STRAẞE", "Æsa", "H1"), ("Smith", "Amy", "PAO000009"),
+])
+def test_a_search_key_folded_by_parts_is_the_fold_of_the_whole(family, given, hospital):
+    from ui.caseload_model import caseload_name_key, caseload_search_key
+
+    item = row(family_name=family, given_name=given, hospital_number=hospital)
+    whole = "\n".join((f"{family}, {given}", f"{given} {family}", item.nhs_number.replace(" ", ""), hospital))
+    assert caseload_search_key(item) == search_fold(whole)
+    assert caseload_name_key(item) == search_fold(f"{family}\t{given}")

@@ -231,7 +231,8 @@ def caseload_first_rows(on: date | None = None) -> list[CaseloadRow]:
              .join(referrals, JOIN.LEFT_OUTER, on=(referrals.c.patient_id == Patient.id))
              .where(Patient.entered_in_error_at.is_null())
              .order_by(Patient.id))
-    as_date = Patient.date_of_birth.python_value
+    from pao_clinic.services.snapshots import _as_date as as_date  # SQLite's text dates, parsed once each
+
     rows = []
     for pid, family, given, born, nhs, hospital, latest, n_fractures, n_referrals in database.execute(query).fetchall():
         born, latest = as_date(born), as_date(latest)
