@@ -18,7 +18,7 @@ from pao_clinic import services
 from pao_clinic.errors import StorageError
 from pao_clinic.record import Fracture, PatientRecord
 from pao_clinic.services.audit import record_opened
-from pao_clinic.services.changes import ALL, ChangeWatcher, announce_change
+from pao_clinic.services.changes import ALL, MOST_NOTICES_PER_WRITE, ChangeWatcher, announce_change, announce_changes
 from pao_clinic.storage.connection import counting_queries, database
 
 from .conftest import PASSWORD
@@ -368,3 +368,22 @@ def test_a_sign_in_or_an_opened_record_elsewhere_is_not_reported_as_a_change(cli
         assert first_report(watching) is None
         elsewhere(lambda: services.add_clinical_entry(clinic.nurse, siobhan, l1_fracture(), today=TODAY))
         assert first_report(watching) == {siobhan}
+
+
+def test_a_write_that_changes_many_women_announces_them_in_one_statement(postgres_clinic):
+    clinic = postgres_clinic
+    watching = ChangeWatcher(clinic.url)
+    few = [registered(clinic, nhs, f"PAO0001{n}", "Byrne", "Aoife")
+           for n, nhs in enumerate(("9434765927", "9434765935"))]
+    assert first_report(watching) == set(few)
+    with database.atomic(), counting_queries() as queries:
+        announce_changes(few)
+    assert queries.count == 1
+    readable, _, _ = select.select([watching.fileno()], [], [], 10)
+    assert readable == [watching.fileno()]
+    assert watching.poll() == set(few)
+    with database.atomic(), counting_queries() as queries:
+        announce_changes(range(1, MOST_NOTICES_PER_WRITE + 2))  # an import of more: everyone's lists
+    assert queries.count == 1
+    assert first_report(watching) is ALL
+    watching.close()

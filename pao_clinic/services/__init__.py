@@ -11,7 +11,7 @@ from pao_clinic.services.clinic import (
     release_thread_connection,
 )
 from pao_clinic.services.decisions import decision_gate_output, dexa_reading, gate_check, record_decision
-from pao_clinic.services.exchange_io import export_document, import_records, never_issued_number_warnings
+from pao_clinic.services.exchange_io import ImportCancelled, export_document, import_records, never_issued_number_warnings
 from pao_clinic.services.letters import (
     LETTER_KIND, IssuedLetter, clinic_letterhead, draft_letter, issue_letter, issued_letters, letter_content,
     referral_address_book, reprint_letter,

@@ -70,6 +70,20 @@ ALL: frozenset[int] = _AllPatients()
 LOOKS_NOT_CHANGES = frozenset({"open", "sign-in", "sign-in failed", "export", "read", "backed_up"})
 
 
+#: More women than this changed in one write (an import): one notice that everyone's lists changed.
+MOST_NOTICES_PER_WRITE = 100
+
+
+def announce_changes(patient_ids) -> None:
+    """`announce_change` for several women in one statement (an import changes thousands)."""
+    db = database.obj
+    ids = set(patient_ids)
+    if not isinstance(db, PostgresqlDatabase) or not ids:
+        return
+    payloads = [EVERYONE] if None in ids or len(ids) > MOST_NOTICES_PER_WRITE else [str(int(i)) for i in ids]
+    db.execute_sql("SELECT pg_notify(%s, p) FROM unnest(%s::text[]) AS p", (CHANNEL, payloads))
+
+
 def announce_change(patient_id: int | None) -> None:
     """Tell other windows her record changed (None: something not one woman's).
 

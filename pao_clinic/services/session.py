@@ -22,14 +22,15 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from typing import Iterable, Iterator
 
-from peewee import IntegrityError, PostgresqlDatabase, chunked
+from peewee import IntegrityError, PostgresqlDatabase
 
 from pao_clinic.storage.connection import database, write_transaction
 from pao_clinic.errors import ConflictError, PermissionDenied
 from pao_clinic.storage.models import (
     AUDIT_GENESIS_HASH, AuditEntry, User, audit_entry_hash, audit_time_for_storage, utc_now,
 )
-from pao_clinic.services.changes import LOOKS_NOT_CHANGES, announce_change
+from pao_clinic.services.changes import LOOKS_NOT_CHANGES, announce_changes
+from pao_clinic.storage.bulk_insert import insert_rows, repeated_value
 
 CLINICAL_ROLES = ("nurse", "consultant")
 PRESCRIBING_ROLES = ("consultant",)
@@ -99,20 +100,12 @@ _AUDIT_COLUMNS = ("at", "user", "user_name", "action", "record_type", "record_id
                   "previous_hash", "entry_hash")
 
 
-def _insert_audit_rows(db, rows: list[dict]) -> None:
-    """The rows in multi-row INSERTs of `_AUDIT_ROWS_PER_INSERT` (an import writes thousands: peewee's
-    own insert_many builds its SQL value by value, which costs more than the hashing)."""
-    table = AuditEntry._meta.table_name
-    columns = ", ".join(f'"{getattr(AuditEntry, name).column_name}"' for name in _AUDIT_COLUMNS)
-    sqlite = not isinstance(db, PostgresqlDatabase)
-    one_row = "(" + ", ".join([db.param] * len(_AUDIT_COLUMNS)) + ")"
-    for batch in chunked(rows, _AUDIT_ROWS_PER_INSERT):
-        values = []
-        for row in batch:
-            at = row["at"]
-            values.append(str(at) if sqlite else at)  # SQLite: the text peewee writes for an aware time
-            values.extend(row[name] for name in _AUDIT_COLUMNS[1:])
-        db.execute_sql(f'INSERT INTO "{table}" ({columns}) VALUES ' + ", ".join([one_row] * len(batch)), values)
+def _insert_audit_rows(rows: list[dict]) -> None:
+    """The rows in multi-row INSERTs built once (an import writes thousands of entries)."""
+    if not rows:
+        return
+    at = repeated_value(rows[0]["at"])  # one moment for the whole write
+    insert_rows(AuditEntry, _AUDIT_COLUMNS, ((at, *(row[name] for name in _AUDIT_COLUMNS[1:])) for row in rows))
 
 
 def _whole_or_none(value) -> int | None:
@@ -149,9 +142,9 @@ class AuditTrail:
                 row = self._row(r, stored_at, previous)
                 previous = row["entry_hash"]
                 rows.append(row)
-            _insert_audit_rows(db, rows)
-            for patient_id in {row["patient"] for row in rows if row["action"] not in LOOKS_NOT_CHANGES}:
-                announce_change(patient_id)  # others' windows refresh (PostgreSQL NOTIFY, sent on commit)
+            _insert_audit_rows(rows)
+            # others' windows refresh (PostgreSQL NOTIFY, sent on commit)
+            announce_changes(row["patient"] for row in rows if row["action"] not in LOOKS_NOT_CHANGES)
 
     def _row(self, r: "AuditRecord", at: datetime, previous_hash: str) -> dict:
         row = {
