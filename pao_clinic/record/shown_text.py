@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 #: The control characters text may hold: tab and line breaks.
 ALLOWED_CONTROLS = frozenset("\t\n\r")
+#: Half of a character cut in two (a lone surrogate, Unicode category Cs), which no database stores.
+BROKEN_CHARACTER = re.compile("[\ud800-\udfff]")
+#: An invisible control character (category Cc) other than tab and line breaks; with line breaks too.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_OR_LINE_BREAK = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
 def readable(text: str) -> str:

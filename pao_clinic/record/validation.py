@@ -22,7 +22,9 @@ from dataclasses import fields
 from datetime import date, timedelta
 
 from pao_clinic.record.dates import age_on, written_date
-from pao_clinic.record.shown_text import ALLOWED_CONTROLS as _ALLOWED_CONTROLS, quoted, readable  # noqa: F401
+from pao_clinic.record.shown_text import (  # noqa: F401 (quoted, readable: this module's words too)
+    ALLOWED_CONTROLS as _ALLOWED_CONTROLS, BROKEN_CHARACTER, CONTROL_CHARACTER, CONTROL_OR_LINE_BREAK, quoted, readable,
+)
 from pao_clinic.record import codes
 from pao_clinic.errors import Problem
 from pao_clinic.record.nhs_number import nhs_number_problem
@@ -150,7 +152,8 @@ _whole = number_words
 
 def _first_broken_character(text: str) -> str | None:
     """A lone surrogate: half of a character (an emoji cut in two) that no database can store."""
-    return next((ch for ch in text if unicodedata.category(ch) == "Cs"), None)
+    found = BROKEN_CHARACTER.search(text)
+    return None if found is None else found.group()
 
 
 def _text_problem(path: str, text: str, most: int | None) -> Problem | None:
@@ -176,9 +179,9 @@ def text_problem(path: str, text: object, most: int, *, what: str = "the text",
     problem = _text_problem(path, text, most)
     if problem is not None:
         return problem
-    allowed = _ALLOWED_CONTROLS - {"\n", "\r"} if one_line else _ALLOWED_CONTROLS
-    bad = next((ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in allowed), None)
-    if bad is not None:
+    found = (CONTROL_OR_LINE_BREAK if one_line else CONTROL_CHARACTER).search(text)
+    if found is not None:
+        bad = found.group()
         return Problem(path, f"{_quoted(text.replace(bad, '?'))} contains {_character(bad)} (shown as '?'); "
                              f"please retype {what}")
     return None
@@ -432,9 +435,10 @@ class _RecordRules:
     def free_text(path: str, text: str | None) -> Iterator[Problem]:
         # (safer choice) invisible control characters (other than tab and line breaks) are typing or
         # copying errors, and some databases cannot store them
-        bad = [ch for ch in text or "" if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS]
-        if bad:
-            yield Problem(path, f"{_quoted(text.replace(bad[0], '?'))} contains {_character(bad[0])} "
+        found = CONTROL_CHARACTER.search(text or "")
+        if found is not None:
+            bad = found.group()
+            yield Problem(path, f"{_quoted(text.replace(bad, '?'))} contains {_character(bad)} "
                                 f"(shown as '?'); please retype the text")
 
     def text_required(self, path: str, text: str, what: str) -> Iterator[Problem]:
