@@ -160,8 +160,18 @@ def import_document_file(path: Path, actor: Actor, today: date, gate: CommitGate
     records = read_document_text(text, today=today)
     worker.stop_if_cancelled()
     worker.report_progress(2, IMPORT_STEPS, f"Saving {plural(len(records), 'patient')} (all or nothing)\u2026")
-    gate.begin_write(worker)
-    ids = services.import_records(actor, records)
+
+    def saved(done: int, total: int) -> None:
+        worker.report_progress(2, IMPORT_STEPS,
+                               f"Saving {plural(total, 'patient')} (all or nothing): {done:,} written\u2026")
+        if done == total:
+            # the last check follows: from here a cancel is refused and the import commits
+            gate.begin_write(worker)
+
+    if not records:
+        gate.begin_write(worker)
+    # a cancel before the end rolls the one transaction back (ImportCancelled or WorkCancelled): nothing saved
+    ids = services.import_records(actor, records, should_stop=lambda: worker.cancelled, progress=saved)
     worker.report_progress(IMPORT_STEPS, IMPORT_STEPS, f"Imported {plural(len(ids), 'patient')}")
     return ids
 
@@ -169,14 +179,14 @@ def import_document_file(path: Path, actor: Actor, today: date, gate: CommitGate
 EXPORT_STEPS = 3
 
 
-def export_caseload_file(path: Path, gate: CommitGate, *, worker: Worker) -> int:
+def export_caseload_file(path: Path, actor: Actor, gate: CommitGate, *, worker: Worker) -> int:
     """Write the whole caseload to an exchange document (on a worker): how many patients.
 
     The file is written next to its place and moved there at the end, so a cancelled or
     failed export leaves no half-written file (and an older file of that name untouched).
     """
     worker.report_progress(0, EXPORT_STEPS, "Reading the caseload\u2026")
-    document = services.export_document()
+    document = services.export_document(actor=actor)  # audited: who exported the caseload, and when
     worker.stop_if_cancelled()
     worker.report_progress(1, EXPORT_STEPS, f"Writing {plural(len(document['patients']), 'patient')}\u2026")
     text = document_to_text(document)
@@ -457,6 +467,11 @@ class MainWindow(QMainWindow):
         self.settings_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Preferences))
         self.settings_action.setStatusTip("The clinic's letterhead, address book, thresholds and database")
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
+        self.audit_action = QAction("Audit trail\u2026", self)
+        self.audit_action.setObjectName("auditTrailAction")
+        self.audit_action.setStatusTip("Every audit entry of the clinic by days, user and action; check the chain")
+        self.audit_action.triggered.connect(self._on_audit_action_triggered)
+        self.audit_action.setVisible(self.actor.role in services.ADMIN_ROLES)
 
         self.quit_action = QAction("Quit", self)
         self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
@@ -613,6 +628,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.print_action)
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
+        file_menu.addAction(self.audit_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         patient_menu = self.menuBar().addMenu("&Patient")
@@ -1002,6 +1018,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.title())
         self.user_label.setText(f"Signed in as {actor.display_name} ({actor.role})")
         self.patient_tabs.actor = actor
+        self.audit_action.setVisible(actor.role in services.ADMIN_ROLES)
         # each open record's buttons act as the user who opened it: open them again for the new one
         current = self.patient_tabs.current_record()
         reopen = [(r.patient_id, r.current_section(), self.patient_tabs.tabText(self.patient_tabs.indexOf(r)))
@@ -1018,6 +1035,12 @@ class MainWindow(QMainWindow):
         self._on_patient_tabs_current_changed()
         self.statusBar().showMessage(f"Now signed in as {actor.display_name} ({actor.role})", 10_000)
         self.user_switched.emit(actor)
+
+    # -- the audit trail (admins) ------------------------------------------------------------
+    def _on_audit_action_triggered(self) -> None:
+        from .audit_view import AuditTrailWindow
+
+        AuditTrailWindow.ask(self.actor, parent=self)  # its own worker pool: a long check never blocks the window
 
     # -- settings ----------------------------------------------------------------------
     def _on_settings_action_triggered(self) -> None:
@@ -1141,7 +1164,7 @@ class MainWindow(QMainWindow):
         """Write the caseload to an exchange document on a worker, behind a progress dialog."""
         gate = CommitGate()
         self._last_job_file = Path(path).name
-        worker = Worker.reporting(export_caseload_file, Path(path), gate)
+        worker = Worker.reporting(export_caseload_file, Path(path), self.actor, gate)
         return self._start_job("export", f"Exporting the caseload to {Path(path).name}", EXPORT_STEPS, worker, gate)
 
     def _start_job(self, kind: str, title: str, steps: int, worker: Worker, gate: CommitGate) -> Worker | None:

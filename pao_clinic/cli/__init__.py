@@ -119,6 +119,9 @@ def main(argv: Sequence[str] | None = None,
             if open_desktop is None:
                 raise UsageError("give a command (see --help); the desktop app opens from the pao-clinic launcher")
             return open_desktop(url, args)
+        from pao_clinic.cli.encryption import ask_passphrase_in_terminal
+
+        ask_passphrase_in_terminal(url)  # an encrypted (sqlcipher:///) database without PAO_CLINIC_PASSPHRASE
         if args.command == "init":
             return _cmd_init(url)
         if any(group.runs_without_database(args) for group in COMMAND_GROUPS

@@ -138,8 +138,8 @@ def _cmd_export(args) -> int:
     from pao_clinic.exchange import document_to_text
     from pao_clinic.services import export_document
 
-    sign_in(args)
-    write_output(document_to_text(export_document(args.patient)), args.output)
+    actor = sign_in(args)
+    write_output(document_to_text(export_document(args.patient, actor=actor)), args.output)  # audited
     return 0
 
 
@@ -313,16 +313,17 @@ def _letters_folder(output: str) -> Path:
 
 
 def _cmd_letters(args) -> int:
-    from pao_clinic.services.letters import draft_letter, due_letters
+    from pao_clinic.services.letters import draft_letters, due_letters
 
     actor = sign_in(args)
     folder = _letters_folder(args.output)
     due = due_letters(actor)
     blocked = 0
+    drafts = draft_letters(actor, due)  # the settings read once, the records fifty women at a time
     for n, letter in enumerate(due, start=1):
         heading = f"{letter.family_name.upper()}, {letter.given_name}"
         print(f"{n}/{len(due)} {heading}: {_specialty_words(letter.specialty)}", file=sys.stderr)
-        pdf, missing = draft_letter(actor, letter.patient_id, letter.referral_id)
+        _letter, pdf, missing = next(drafts)
         blocked += any(item.blocks_issue for item in missing)
         name = (f"{_safe_file_part(letter.family_name)}-{_safe_file_part(letter.given_name)}-"
                 f"{_safe_file_part(letter.specialty)}-referral-{letter.referral_id}.pdf")
