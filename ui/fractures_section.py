@@ -21,7 +21,7 @@ from pao_clinic.record import codes
 from pao_clinic.record.dates import written_date
 from pao_clinic.services import AuditHistoryEntry, PatientView
 
-from .caseload_model import ALIGN_NUMBER, ALIGN_TEXT, ROW_ROLE, RowSortProxy, RowTableModel
+from .caseload_model import ALIGN_NUMBER, ALIGN_TEXT, ROW_ROLE, SORT_ROLE, RowSortProxy, RowTableModel
 from .patient_record import RecordSection
 from .section_actions import ButtonWords, EntryActions
 from .spine_diagram import (
@@ -56,6 +56,10 @@ class FractureTableModel(RowTableModel):
                    "Whole weeks after the delivery it belongs to, and which pregnancy",
                    "Who entered it")
     ALIGNMENTS = (ALIGN_TEXT, ALIGN_TEXT, ALIGN_TEXT, ALIGN_NUMBER, ALIGN_TEXT, ALIGN_TEXT, ALIGN_TEXT)
+    #: The roles the table asks for that have an answer; others are answered at once with nothing.
+    ROLES = frozenset({Qt.ItemDataRole.DisplayRole, ROW_ROLE, SORT_ROLE, Qt.ItemDataRole.TextAlignmentRole,
+                       Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleDescriptionRole,
+                       Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.AccessibleTextRole})
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -157,6 +161,7 @@ class FracturesSection(RecordSection):
         self.table.horizontalHeader().setHighlightSections(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setResizeContentsPrecision(20)  # columns sized from 20 rows, not all 40
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.no_fractures_label = QLabel("No fractures on record.")
