@@ -50,11 +50,17 @@ def shown(qtbot, widget):
     return widget
 
 
+def listed(qtbot, view: LettersView, record) -> LettersView:
+    """Show her record in the letters view and wait for her issued letters (read on a worker)."""
+    view.show_view(record)
+    qtbot.waitUntil(lambda: not view.is_loading(), timeout=10000)
+    return view
+
+
 def letters_for(qtbot, actor, patient_id: int, on: date = ON) -> LettersView:
     view = shown(qtbot, LettersView())
     view.set_actor(actor)
-    view.show_view(patient_view(patient_id, on))
-    return view
+    return listed(qtbot, view, patient_view(patient_id, on))
 
 
 def table_cells(view: LettersView) -> list[list[str]]:
@@ -157,7 +163,7 @@ def test_issue_a_correction_asks_why_drafts_a_letter_naming_the_one_it_replaces_
     assert letter_service.reprint_letter(clinic.nurse, first) == original
     assert f"replaces document {first}" in view.status_label.text()
 
-    view.show_view(patient_view(patient_id, later))
+    listed(qtbot, view, patient_view(patient_id, later))
     rows = {r.issued.id: r for r in view.model.rows()}
     assert [r.kind for r in view.model.rows()] == [ISSUED, ISSUED]
     states = {row[0]: row[1] for row in table_cells(view)}
@@ -180,6 +186,29 @@ def test_a_correction_cancelled_or_without_a_reason_changes_nothing(qtbot, clini
     assert not view.correct_selected()
     assert view.status_label.text().startswith(words) and [r.kind for r in view.model.rows()] == [ISSUED]
     assert written_rows() == before
+
+
+def test_her_issued_letters_are_read_off_the_windows_thread_and_listed_when_they_arrive(qtbot, clinic, monkeypatch):
+    set_letterhead()
+    patient_id, referral_id = register_lucja(clinic)
+    document_id = letter_service.issue_letter(clinic.nurse, patient_id, referral_id, today=ON)
+    other_id = services.register_patient(clinic.nurse, PatientRecord(
+        ref="", family_name="Nowak", given_name="Ewa", date_of_birth=date(1990, 1, 2), hospital_number="RX99999"),
+        today=ON).id
+    read_on = []
+    real = letter_service.issued_letters
+    monkeypatch.setattr(letter_service, "issued_letters",
+                        lambda actor, pid: read_on.append(threading.current_thread()) or real(actor, pid))
+    view = shown(qtbot, LettersView())
+    view.set_actor(clinic.nurse)
+    view.show_view(patient_view(other_id, ON))       # a read replaced by the next one is never listed
+    with qtbot.waitSignal(view.letters_listed) as listed_signal:
+        view.show_view(patient_view(patient_id, ON))
+        assert view.is_loading() and [r.kind for r in view.model.rows()] == []   # her referral is sent
+    assert listed_signal.args == [patient_id]
+    assert read_on and threading.main_thread() not in read_on
+    assert [r.issued.id for r in view.model.rows()] == [document_id]
+    assert view.status_label.text() == "0 drafts, 1 issued letter."
 
 
 def test_an_admin_sees_no_letters_and_may_do_nothing(qtbot, clinic, nothing_asked):
@@ -256,7 +285,7 @@ def test_issuing_from_the_view_stores_it_and_the_referral_turns_sent(qtbot, clin
     stored = StoredDocument.get_by_id(document_id)
     assert (stored.patient_id, stored.created_by_id) == (patient_id, clinic.nurse.user_id)
     assert (ReferralRow.get_by_id(referral_id).status, ReferralRow.get_by_id(referral_id).sent_on) == ("sent", ON)
-    view.show_view(patient_view(patient_id, ON))
+    listed(qtbot, view, patient_view(patient_id, ON))
     assert [r.kind for r in view.model.rows()] == [ISSUED]
 
 
@@ -403,6 +432,7 @@ def test_write_letter_on_a_selected_referral_drafts_and_previews_it(qtbot, clini
     page = shown(qtbot, ReferralsSection())
     page.set_actor(clinic.nurse)
     page.show_view(patient_view(patient_id, ON))
+    qtbot.waitUntil(lambda: not page.letters.is_loading(), timeout=10000)
     assert page.letters_box.isVisible() and page.letters.proxy.rowCount() == 1
     assert not page.write_letter_button.isEnabled()
     page.referrals.view.selectRow(0)
@@ -424,6 +454,7 @@ def test_the_letters_view_renders_at_laptop_size(qtbot, clinic, tmp_path):
     page.resize(1366, 768)
     page.set_actor(clinic.nurse)
     page.show_view(patient_view(patient_id, ON))
+    qtbot.waitUntil(lambda: not page.letters.is_loading(), timeout=10000)
     select(page.letters, DRAFT)
     page.letters.preview_selected()
     wait_ready(qtbot, page.letters.document)
@@ -450,5 +481,5 @@ def test_a_draft_correction_issued_elsewhere_first_is_refused_in_words_and_leave
     assert view.issue_selected() is None
     assert written_rows() == before
     assert f"already replaced by letter {elsewhere}" in view.status_label.text()
-    view.show_view(patient_view(patient_id, ON))
+    listed(qtbot, view, patient_view(patient_id, ON))
     assert [r.kind for r in view.model.rows()] == [ISSUED, ISSUED]

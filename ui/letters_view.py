@@ -2,7 +2,10 @@
 
 `LettersView` lists her draft referrals (each a letter not yet issued) and her issued
 letters (who issued it, when, the start of its SHA-256, which letter it replaces), from
-`pao_clinic.services.letters`.  Its actions act as the signed-in user (`set_actor`):
+`pao_clinic.services.letters`.  Her drafts come with her record (`show_view`); her issued
+letters are read on a worker each time her record is shown and listed when they arrive
+(`letters_listed`), so the window's thread never waits on the database to show them.
+Its actions act as the signed-in user (`set_actor`):
 
 - Preview: the letter inside the app (QtPdf: a `QPdfDocument` loaded from a QBuffer in a
   `QPdfView`); a draft lists what it lacks beside it, in words.
@@ -27,6 +30,7 @@ core are shown as their words; the view never writes except through the services
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -355,6 +359,7 @@ class LettersView(QWidget):
 
     letters_changed = Signal(int)    # her patient id: a letter was issued (her referral is now sent)
     message_shown = Signal(str)      # the last words shown to the user (tests and the status bar)
+    letters_listed = Signal(int)     # her patient id: her issued letters were read and are listed
 
     def __init__(self, parent: QWidget | None = None, pool: WorkerPool | None = None):
         super().__init__(parent)
@@ -369,6 +374,8 @@ class LettersView(QWidget):
         self.missing: list = []
         self._buffer: QBuffer | None = None
         self.corrections: dict[int, str] = {}   # her draft corrections: issued letter's id -> the reason
+        self.issued: list[letter_service.IssuedLetter] = []   # her issued letters, as last read
+        self._issued_worker: Worker | None = None
 
         self.model = LetterTableModel(self)
         self.proxy = RowSortProxy(self)
@@ -461,33 +468,82 @@ class LettersView(QWidget):
         return self.actor is not None and self.actor.role in letter_service.CLINICAL_ROLES
 
     def show_view(self, view: PatientView) -> None:
+        """Her drafts at once (they come with her record); her issued letters read on a worker and listed
+        when they arrive (`letters_listed`), the ones read before staying listed meanwhile."""
         other_patient = self.view is None or self.view.patient_id != view.patient_id
         self.view = view
         if other_patient:
             self.clear_preview()
             self.corrections = {}
-        issued: list = []
+            self.issued = []
+        self._cancel_issued_read()
         if self.actor is None:
+            self.issued = []
             self.show_message("Sign in to see her letters.")
         elif not self.may_write_letters:
+            self.issued = []
             self.show_message("An admin does not draft, issue or print letters.")
         else:
-            try:
-                issued = letter_service.issued_letters(self.actor, view.patient_id)
-            except PaoClinicError as exc:
-                self.show_message(str(exc))
+            worker = Worker(letter_service.issued_letters, self.actor, view.patient_id)
+            worker.signals.finished.connect(self._on_issued_worker_finished)
+            worker.signals.errored.connect(self._on_issued_worker_errored)
+            self._issued_worker = worker
+            self.pool.start(worker)
+        self.fill_list()
+
+    def is_loading(self) -> bool:
+        """Her issued letters are being read."""
+        return self._issued_worker is not None
+
+    def _cancel_issued_read(self) -> None:
+        if self._issued_worker is not None:
+            self._issued_worker.cancel()   # a newer read (or none) replaces it
+            self._issued_worker = None
+
+    def _answers_the_read_wanted(self) -> bool:
+        """The report is the read still wanted (not one replaced, nor one queued before it was cancelled)."""
+        sender = self.sender()
+        return self._issued_worker is not None and (sender is None or sender is self._issued_worker.signals)
+
+    def _on_issued_worker_finished(self, issued: list) -> None:
+        if not self._answers_the_read_wanted():
+            return
+        self._issued_worker = None
+        self.issued = list(issued)
+        self.fill_list()
+        self.letters_listed.emit(self.view.patient_id)
+
+    def _on_issued_worker_errored(self, exc: BaseException, _traceback: str) -> None:
+        if not self._answers_the_read_wanted():
+            return
+        self._issued_worker = None
+        if not isinstance(exc, PaoClinicError):
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+            return
+        self.issued = []
+        self.fill_list()
+        self.show_message(f"Her issued letters could not be read: {exc}")
+
+    def fill_list(self) -> None:
+        """The list from her record's referrals, the issued letters read last and the draft corrections."""
+        view = self.view
+        if view is None:
+            return
         chosen = self.selected()
-        self.model.set_rows(letter_rows(view.referrals if self.may_write_letters else (), issued, self.corrections))
+        self.model.set_rows(letter_rows(view.referrals if self.may_write_letters else (), self.issued,
+                                        self.corrections))
         if chosen is not None:
             self.select_matching(chosen)
         self.table.resizeColumnsToContents()
         if self.may_write_letters:
             drafts = sum(1 for r in self.model.rows() if r.kind == DRAFT)
             corrections = sum(1 for r in self.model.rows() if r.kind == CORRECTION)
+            issued = ("reading her issued letters\N{HORIZONTAL ELLIPSIS}" if self.is_loading() and not self.issued
+                      else f"{len(self.issued)} issued letter{'' if len(self.issued) == 1 else 's'}")
             self.status_label.setText(
                 f"{drafts} draft{'' if drafts == 1 else 's'}, "
                 + (f"{corrections} draft correction{'' if corrections == 1 else 's'}, " if corrections else "")
-                + f"{len(issued)} issued letter{'' if len(issued) == 1 else 's'}.")
+                + f"{issued}.")
         self.update_buttons()
 
     # -- selection -------------------------------------------------------------------------------
@@ -673,7 +729,7 @@ class LettersView(QWidget):
             self.show_message(f"No correction made: {exc}")
             return False
         self.corrections[row.issued.id] = reason.strip()
-        self.show_view(self.view)
+        self.fill_list()
         correction = LetterRow(CORRECTION, issued=row.issued, reason=reason.strip())
         self.select_matching(correction)
         self.preview_selected()
