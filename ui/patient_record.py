@@ -25,8 +25,6 @@ from PySide6.QtWidgets import (
 from pao_clinic.errors import PaoClinicError
 from pao_clinic.gate import WorklistTask
 from pao_clinic.gate.rules import LEVELS, VERDICTS
-from pao_clinic.gate.task_words import task_words
-from pao_clinic.gate.worklist import PRIORITIES
 from pao_clinic.record.dates import written_date
 from pao_clinic.services.patient_view import DrugGroupVerdict, PatientView, patient_view
 
@@ -35,7 +33,7 @@ from .check_dialog import LEVEL_WORDS, VERDICT_WORDS, RuleTableModel
 from .patient_banner import PatientBannerWidget
 from .status_colours import ALLOWED, BLOCKED, CAUTION
 from .workers import Worker, WorkerPool
-from .worklist_model import PRIORITY_WORDS
+from .worklist_model import DUE, MESSAGE, PRIORITY, TASK, TASK_HEADER_TIPS, TASK_HEADERS, TaskTableModel
 
 #: The sections of a record, in the order the list shows them: (key, title, what it will hold).
 SECTIONS: tuple[tuple[str, str, str], ...] = (
@@ -169,46 +167,18 @@ def rules_by_level(item: DrugGroupVerdict) -> str:
     return "; ".join(parts) or "none fired"
 
 
-class PatientTaskTableModel(RowTableModel):
-    """Her worklist tasks on the day (rows: WorklistTask)."""
+class PatientTaskTableModel(TaskTableModel):
+    """Her worklist tasks on the day (rows: WorklistTask): the worklist's columns but her name."""
 
     COL_PRIORITY, COL_DUE, COL_CODE, COL_MESSAGE = range(4)
-    HEADERS = ("Priority", "Due", "Task", "What to do")
+    COLUMNS = (PRIORITY, DUE, TASK, MESSAGE)
+    HEADERS = tuple(TASK_HEADERS[kind] for kind in COLUMNS)
+    HEADER_TIPS = tuple(TASK_HEADER_TIPS[kind] for kind in COLUMNS)
     ALIGNMENTS = (ALIGN_TEXT,) * 4
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._bold = QFont()
-        self._bold.setBold(True)
-
-    def display(self, item: WorklistTask, column: int) -> str:
-        if column == self.COL_PRIORITY:
-            return PRIORITY_WORDS.get(item.priority, item.priority)
-        if column == self.COL_DUE:
-            return written_date(item.due_on)
-        if column == self.COL_MESSAGE:
-            return item.message
-        if column == self.COL_CODE:
-            return task_words(item.code)
-        return ""
-
-    def sort_value(self, row: int, column: int) -> Any:
-        item = self._rows[row]
-        if column == self.COL_PRIORITY:
-            return (PRIORITIES.index(item.priority), item.due_on) if item.priority in PRIORITIES else None
-        if column == self.COL_DUE:
-            return item.due_on
-        if column == self.COL_MESSAGE:
-            return item.message
-        if column == self.COL_CODE:
-            return task_words(item.code)
-        return None
-
     def extra(self, item: WorklistTask, column: int, role: Qt.ItemDataRole) -> Any:
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_MESSAGE:
-            return item.message
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_CODE:
-            return f"{task_words(item.code)} ({item.code})"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(item, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == self.COL_PRIORITY:
             if item.priority == "urgent":
                 return QBrush(BLOCKED.on())

@@ -60,14 +60,78 @@ def due_group(task: WorklistTask, on: date | None) -> str | None:
     return DUE_TODAY if task.due_on == on else DUE_COMING_UP
 
 
-class WorklistTableModel(RowTableModel):
+#: The kinds of column a table of tasks can have (`TaskTableModel.COLUMNS`).
+PRIORITY, DUE, PATIENT, TASK, MESSAGE = "priority", "due", "patient", "task", "message"
+TASK_HEADERS = {PRIORITY: "Priority", DUE: "Due", PATIENT: "Patient", TASK: "Task", MESSAGE: "What to do"}
+TASK_HEADER_TIPS = {PRIORITY: "Urgent, high or routine", DUE: "When it fell due: overdue, today, or coming up",
+                    PATIENT: "FAMILY NAME, given name", TASK: "The task, in words (its code in the tooltip)",
+                    MESSAGE: "What to do, in full"}
+
+
+class TaskTableModel(RowTableModel):
+    """Worklist tasks in the clinic's words (rows: WorklistTask), one column per kind in `COLUMNS`.
+
+    What each kind of column shows, sorts by and says in its tooltip is said once here,
+    for the nurse's worklist and for the open tasks of one woman's record.
+    """
+
+    COLUMNS: tuple[str, ...] = ()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.on: date | None = None   # the day the tasks were worked out for: Due says overdue or coming up
+        self._bold = QFont()          # urgent tasks' words
+        self._bold.setBold(True)
+
+    def patient_label(self, task: WorklistTask) -> str:
+        return task.patient
+
+    def display(self, item: WorklistTask, column: int) -> str:
+        kind = self.COLUMNS[column]
+        if kind == PRIORITY:
+            return PRIORITY_WORDS.get(item.priority, item.priority)
+        if kind == DUE:
+            group = due_group(item, self.on)
+            return f"{DUE_WORDS[group]} {written_date(item.due_on)}" if group else written_date(item.due_on)
+        if kind == PATIENT:
+            return self.patient_label(item)
+        if kind == TASK:
+            return task_words(item.code)
+        if kind == MESSAGE:
+            return item.message
+        return ""
+
+    def sort_value(self, row: int, column: int) -> Any:
+        item = self._rows[row]
+        kind = self.COLUMNS[column]
+        if kind == PRIORITY:
+            return (PRIORITIES.index(item.priority), item.due_on) if item.priority in PRIORITIES else None
+        if kind == DUE:
+            return item.due_on
+        if kind == PATIENT:
+            return self.patient_label(item).casefold()
+        if kind == TASK:
+            return task_words(item.code)
+        if kind == MESSAGE:
+            return item.message
+        return None
+
+    def tooltip(self, item: WorklistTask, column: int) -> str | None:
+        kind = self.COLUMNS[column]
+        if kind == TASK:
+            return f"{task_words(item.code)} ({item.code})"
+        if kind == MESSAGE:
+            return item.message
+        return None
+
+
+class WorklistTableModel(TaskTableModel):
     COL_PRIORITY, COL_DUE, COL_PATIENT, COL_TASK, COL_MESSAGE = range(5)
     COL_CODE = COL_TASK  # the task column shows the code in words
 
-    HEADERS = ("Priority", "Due", "Patient", "Task", "What to do")
-    HEADER_TIPS = ("Urgent, high or routine", "When it fell due: overdue, today, or coming up",
-                   "FAMILY NAME, given name", "The task, in words (its code in the tooltip)",
-                   "What to do, in full")
+    COLUMNS = (PRIORITY, DUE, PATIENT, TASK, MESSAGE)
+    HEADERS = tuple(TASK_HEADERS[kind] for kind in COLUMNS)
+    HEADER_TIPS = tuple(TASK_HEADER_TIPS[kind] for kind in COLUMNS)
     ALIGNMENTS = (ALIGN_TEXT | Qt.AlignmentFlag.AlignTop,) * 5
     PER_ROW = ("_groups",)
 
@@ -75,10 +139,7 @@ class WorklistTableModel(RowTableModel):
         super().__init__(parent)
         self._patients: Mapping[str, CaseloadRow] = {}
         self._groups: list[str | None] = []
-        self.on: date | None = None
         self._urgent_icon: QIcon | None = None
-        self._bold = QFont()
-        self._bold.setBold(True)
 
     def set_rows(self, rows: Sequence[WorklistTask], patients: Mapping[str, CaseloadRow] | None = None,
                  on: date | None = None) -> None:
@@ -105,33 +166,10 @@ class WorklistTableModel(RowTableModel):
         patient = self.patient_of(task)
         return banner_name(patient.family_name, patient.given_name) if patient else task.patient
 
-    def display(self, item: WorklistTask, column: int) -> str:
-        if column == self.COL_PRIORITY:
-            return PRIORITY_WORDS.get(item.priority, item.priority)
-        if column == self.COL_DUE:
-            group = due_group(item, self.on)
-            return f"{DUE_WORDS[group]} {written_date(item.due_on)}" if group else written_date(item.due_on)
+    def tooltip(self, item: WorklistTask, column: int) -> str | None:
         if column == self.COL_PATIENT:
-            return self.patient_label(item)
-        if column == self.COL_TASK:
-            return task_words(item.code)
-        if column == self.COL_MESSAGE:
-            return item.message
-        return ""
-
-    def sort_value(self, row: int, column: int) -> Any:
-        item = self._rows[row]
-        if column == self.COL_PRIORITY:
-            return (PRIORITIES.index(item.priority), item.due_on) if item.priority in PRIORITIES else None
-        if column == self.COL_DUE:
-            return item.due_on
-        if column == self.COL_PATIENT:
-            return self.patient_label(item).casefold()
-        if column == self.COL_TASK:
-            return task_words(item.code)
-        if column == self.COL_MESSAGE:
-            return item.message
-        return None
+            return f"{self.patient_label(item)}, {item.patient}" if self.patient_of(item) else item.patient
+        return super().tooltip(item, column)
 
     def _icon(self) -> QIcon:
         if self._urgent_icon is None:
@@ -151,14 +189,7 @@ class WorklistTableModel(RowTableModel):
     def extra(self, item: WorklistTask, column: int, role: Qt.ItemDataRole) -> Any:
         urgent = item.priority == "urgent"
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column == self.COL_PATIENT:
-                patient = self.patient_of(item)
-                return f"{self.patient_label(item)}, {item.patient}" if patient else item.patient
-            if column == self.COL_TASK:
-                return f"{task_words(item.code)} ({item.code})"
-            if column == self.COL_MESSAGE:
-                return item.message
-            return None
+            return self.tooltip(item, column)
         if role == Qt.ItemDataRole.DecorationRole and urgent and column == self.COL_PRIORITY:
             return self._icon()
         if role == Qt.ItemDataRole.FontRole and (urgent or (column == self.COL_DUE
