@@ -51,11 +51,22 @@ from pao_clinic.record import Referral
 from pao_clinic.record.code_words import SPECIALTY_WORDS, URGENCY_WORDS
 from pao_clinic.record.dates import written_date
 from pao_clinic.services import Actor
-from pao_clinic.services import letters as letter_service
 from pao_clinic.services.patient_view import PatientView
 
 from .caseload_model import ALIGN_TEXT, ROW_ROLE, RowSortProxy, RowTableModel
 from .workers import Worker, WorkerPool
+
+
+class _LetterService:
+    """`pao_clinic.services.letters`, imported when first used: its PDF code (reportlab) costs 0.3 s at start-up."""
+
+    def __getattr__(self, name: str) -> Any:
+        from pao_clinic.services import letters
+
+        return getattr(letters, name)
+
+
+letter_service = _LetterService()
 
 NOTHING = "\u2014"
 ELLIPSIS = "\u2026"

@@ -44,7 +44,6 @@ from pao_clinic.gate.task_words import task_words
 from pao_clinic.record.dates import written_date
 from pao_clinic.services import Actor, CaseloadRow
 from pao_clinic.services.caseload import caseload_first_rows
-from pao_clinic.services.letters import summary_pdf
 from pao_clinic.services.patient_view import banner_name
 
 from .caseload_model import (
@@ -1133,6 +1132,8 @@ class MainWindow(QMainWindow):
         if not PrintChooser.ask(printer, self, f"Print the patient summary of {name}"):
             return 0
         try:
+            from pao_clinic.services.letters import summary_pdf  # here: the letters' PDF code costs 0.3 s at start
+
             pdf = summary_pdf(self.actor, record.patient_id, today=self.today())
             pages = print_pdf(pdf, printer)
         except PaoClinicError as exc:
