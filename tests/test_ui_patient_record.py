@@ -218,6 +218,27 @@ def test_selecting_a_drug_group_shows_the_gates_reasons_rule_by_rule(qtbot, wind
     assert "Teriparatide" in overview.rules_heading.text() and VERDICT_WORDS["blocked"] in overview.rules_heading.text()
 
 
+def test_every_rule_of_the_drug_chosen_is_shown_whole_at_1366_by_768(qtbot, window, sqlite_clinic):
+    # breastfeeding past her planned stop, no bloods, no dental review, no contraception, risk factors:
+    # most rules fire for every drug (seven for alendronate, some of them wrapping onto two lines)
+    delivered = TODAY - days(220)
+    (many,) = services.import_records(sqlite_clinic.nurse, [treatable_record(
+        TODAY, ref="p4", family_name="Nowak", given_name="Ewa", nhs_number=None, hospital_number="RX4004",
+        future_pregnancy_plan="unsure", contraception=(), dental_reviews=(), bloods=(), risk_factors=("heparin",),
+        pregnancies=(birth("b1", delivered),),
+        breastfeeding=(breastfed("b1", delivered, planned_stop_on=TODAY - days(30)),))])
+    record = open_loaded(qtbot, window.centralWidget(), many)
+    overview = record.overview
+    for verdict in record.view.overview.verdicts:
+        assert overview.select_drug(verdict.drug)
+        qtbot.wait(10)
+        table, rules = overview.rule_view, overview.rule_proxy
+        assert rules.rowCount() == len(verdict.result.rules) > 0
+        bottom = table.rowViewportPosition(rules.rowCount() - 1) + table.rowHeight(rules.rowCount() - 1)
+        assert table.rowViewportPosition(0) == 0 and bottom <= table.viewport().height(), verdict.drug
+        assert not table.verticalScrollBar().isVisible()
+
+
 def test_a_missing_patient_says_so_in_the_record(qtbot, window):
     tabs = window.centralWidget()
     record = tabs.open_patient(987654)

@@ -309,13 +309,14 @@ class OverviewSection(RecordSection):
         self.rule_view.setModel(self.rule_proxy)
         self.rule_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.rule_view.setWordWrap(True)
-        self.rule_view.setMinimumHeight(90)
+        self.rule_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # as tall as its rules
         self.rule_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         gate_layout = QVBoxLayout(self.gate_box)
         gate_layout.setSpacing(4)
         gate_layout.addWidget(self.verdict_view)
         gate_layout.addWidget(self.rules_heading)
-        gate_layout.addWidget(self.rule_view, 1)
+        gate_layout.addWidget(self.rule_view)
+        gate_layout.addStretch(1)
 
         # her tasks
         self.tasks_box = QGroupBox("Open tasks")
@@ -391,10 +392,19 @@ class OverviewSection(RecordSection):
         rows = sum(view.rowHeight(r) for r in range(shown))
         view.setFixedHeight(view.horizontalHeader().sizeHint().height() + rows + 2 * view.frameWidth() + 2)
 
+    def _fit_rule_view(self) -> None:
+        """As tall as every rule that fired, wrapped at the table's width: none is cut off (the page scrolls)."""
+        view = self.rule_view
+        view.resizeRowsToContents()
+        rows = sum(view.rowHeight(r) for r in range(self.rule_proxy.rowCount()))
+        view.setFixedHeight(view.horizontalHeader().sizeHint().height() + max(rows, view.fontMetrics().height() + 8)
+                            + 2 * view.frameWidth() + 2)
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self.view is not None:
             self._fit_task_view()
+            self._fit_rule_view()
 
     def heightForWidth(self, _width: int) -> int:
         """No height for width: the scroll area then fits the page to the window, down to its minimum.
@@ -428,6 +438,7 @@ class OverviewSection(RecordSection):
         if item is None:
             self.rules_heading.setText("Select a drug group to read the gate's reasons.")
             self.rule_model.set_rows([])
+            self._fit_rule_view()
             return
         verdict = VERDICT_WORDS.get(item.verdict, item.verdict)
         review = f"; review on {written_date(item.result.review_on)}" if item.result.review_on else ""
@@ -436,6 +447,7 @@ class OverviewSection(RecordSection):
         self.rule_model.set_rows(item.result.rules)
         self.rule_view.resizeColumnToContents(RuleTableModel.COL_LEVEL)
         self.rule_view.resizeColumnToContents(RuleTableModel.COL_ID)
+        self._fit_rule_view()
 
 
 # --- the record -----------------------------------------------------------------------------
