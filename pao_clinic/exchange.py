@@ -476,9 +476,14 @@ def _shown(value: object) -> str:
 
 def document_from_records(records: Iterable[PatientRecord], *, exported_at: datetime) -> dict:
     """The exchange document of `records`, in its one canonical order."""
+    return document_from_patient_values([_patient_values(record) for record in records], exported_at=exported_at)
+
+
+def document_from_patient_values(patients: list[dict], *, exported_at: datetime) -> dict:
+    """The exchange document of patients already written as the document's objects (`row_writer`'s
+    or `document_from_records`'s): they are put in the canonical order (the list is sorted in place)."""
     if exported_at.tzinfo is None:
         raise ValueError("exported_at needs a time zone")
-    patients = [_patient_values(record) for record in records]
     _sort_canonically(patients, _patient_order)
     return {
         "format": FORMAT,
@@ -513,16 +518,37 @@ _PLAIN_TYPES = frozenset((str, int, float, bool, type(None)))  # exactly these (
 _encode_text = json.encoder.encode_basestring  # the C encoder's own, as ensure_ascii=False writes text
 
 
-def _encoder(indent: int) -> json.JSONEncoder:
-    """An encoder whose separator between items is a new line and `indent` spaces (cached)."""
+def _encoding(*, item_separator: str, key_separator: str, sort_keys: bool = False, allow_nan: bool = True):
+    """`json.JSONEncoder(ensure_ascii=False, ...).encode` for these options, made once.
+
+    `encode` makes the C encoder anew on every call (most of its time for a small object); this
+    keeps one and joins its pieces, as `encode` does.  Without circular-reference checks: the
+    document is a tree the export builds.
+    """
+    reference = json.JSONEncoder(ensure_ascii=False, allow_nan=allow_nan, sort_keys=sort_keys,
+                                 separators=(item_separator, key_separator))
+    make = json.encoder.c_make_encoder
+    if make is None:  # a Python without the C encoder
+        return reference.encode
+    pieces = make(None, reference.default, json.encoder.encode_basestring, None, key_separator, item_separator,
+                  sort_keys, False, allow_nan)
+    join = "".join
+
+    def encode(value) -> str:
+        return join(pieces(value, 0))
+    return encode
+
+
+def _encoder(indent: int):
+    """The text of a value whose separator between items is a new line and `indent` spaces (cached)."""
     encoder = _ENCODERS.get(indent)
     if encoder is None:
-        encoder = _ENCODERS[indent] = json.JSONEncoder(ensure_ascii=False, allow_nan=False,
-                                                       separators=(",\n" + " " * indent, ": "))
+        encoder = _ENCODERS[indent] = _encoding(item_separator=",\n" + " " * indent, key_separator=": ",
+                                                allow_nan=False)
     return encoder
 
 
-_ENCODERS: dict[int, json.JSONEncoder] = {}
+_ENCODERS: dict[int, Any] = {}
 
 
 def _flat_object(value: dict) -> bool:
@@ -541,12 +567,12 @@ def _indented(value, level: int, out: list[str], keys: dict[int, dict[str, str]]
     inner = level + 2
     kind = type(value)
     if kind in _PLAIN_TYPES:
-        out.append(_encode_text(value) if kind is str else _encoder(0).encode(value))
+        out.append(_encode_text(value) if kind is str else _encoder(0)(value))
     elif isinstance(value, dict):
         if not value:
             out.append("{}")
         elif _flat_object(value):
-            text = _encoder(inner).encode(value)
+            text = _encoder(inner)(value)
             out.append(f"{{\n{' ' * inner}{text[1:-1]}\n{' ' * level}}}")
         else:
             out.append("{\n")
@@ -564,7 +590,7 @@ def _indented(value, level: int, out: list[str], keys: dict[int, dict[str, str]]
                 if item_type is str:
                     out.append(f"{separator}{written}{_encode_text(item)}")
                 elif item_type in _PLAIN_TYPES:
-                    out.append(f"{separator}{written}{_encoder(0).encode(item)}")
+                    out.append(f"{separator}{written}{_encoder(0)(item)}")
                 else:
                     out.append(f"{separator}{written}")
                     _indented(item, inner, out, keys)
@@ -575,14 +601,14 @@ def _indented(value, level: int, out: list[str], keys: dict[int, dict[str, str]]
         if not value:
             out.append("[]")
         elif types <= _PLAIN_TYPES:
-            text = _encoder(inner).encode(value)
+            text = _encoder(inner)(value)
             out.append(f"[\n{' ' * inner}{text[1:-1]}\n{' ' * level}]")
         elif types == {dict} and all(value) and _PLAIN_TYPES.issuperset(
                 map(type, chain.from_iterable(map(dict.values, value)))):
             # one call for the whole list: items' keys are `entry` in; between two items the encoder
             # writes "},\n" + entry + "{", which nothing else can (text never holds a raw line break)
             entry = inner + 2
-            text = _encoder(entry).encode(value)
+            text = _encoder(entry)(value)
             between = text[2:-2].replace(f"}},\n{' ' * entry}{{", f"\n{' ' * inner}}},\n{' ' * inner}{{\n{' ' * entry}")
             out.append(f"[\n{' ' * inner}{{\n{' ' * entry}{between}\n{' ' * inner}}}\n{' ' * level}]")
         else:
@@ -594,11 +620,15 @@ def _indented(value, level: int, out: list[str], keys: dict[int, dict[str, str]]
                 separator = ",\n"
             out.append(f"\n{' ' * level}]")
     else:
-        out.append(_encoder(0).encode(value))  # anything else: as json writes it (or its TypeError)
+        out.append(_encoder(0)(value))  # anything else: as json writes it (or its TypeError)
 
 
 def _patient_values(record: PatientRecord) -> dict:
-    values = _object_values(record, _PATIENT)
+    return _finished_patient(_object_values(record, _PATIENT))
+
+
+def _finished_patient(values: dict) -> dict:
+    """A patient's object as the document writes it: NHS number as 10 digits, codes and lists in order."""
     if values.get("nhs_number") is not None:
         values["nhs_number"] = normalise_nhs_number(values["nhs_number"])
     for name, known in (("risk_factors", codes.RISK_FACTORS), ("history", codes.HISTORY_CODES)):
@@ -660,6 +690,65 @@ _PLANS = _plans(_PATIENT, {})
 _KEYS_OF = _keys_of(_PATIENT, {})
 _LIST_KEYS = tuple(key.name for key in _PATIENT.keys if key.kind == "list")
 
+_SHAPE_OF = {"patient": _PATIENT, "contact": _CONTACT, "gp": _GP,
+             **{key.name: key.shape for key in _PATIENT.keys if key.kind == "list"}}
+
+
+def row_keys(name: str) -> tuple[str, ...]:
+    """The keys of a document object, in the order `row_writer(name)` reads them from a row.
+
+    `name`: "patient", "contact", "gp" or a clinical list's key ("fractures").
+    """
+    return tuple(key.name for key in _SHAPE_OF[name].keys)
+
+
+def row_writer(name: str, *, first: int = 0, convert: dict[str, Any] | None = None):
+    """A function making the document's object from a row holding its values in `row_keys(name)` order
+    from position `first` on, written exactly as `document_from_records` writes the same values.
+
+    The row's values are those a record holds, or what a database column gives for them: a date
+    as a date or as its ISO text (SQLite's), a boolean as a bool or 0/1, a number as a float;
+    `None` is absent.  Nested values come already written: a contact or GP object (`{}` or None
+    when there is none), a list of codes, a list of written entries.  `convert` names a function
+    for a key's present values (a feeding entry's pregnancy id -> its ref).  A patient's object is
+    finished as `document_from_records` finishes it (NHS number, codes and lists in their order).
+    """
+    shape = _SHAPE_OF[name]
+    convert = dict(convert or {})
+    if shape is _BLOOD:
+        convert.setdefault("unit", standard_unit)
+    scope: dict[str, Any] = {"known_date": _ISO_DATES.get, "iso_date": _iso_date, "number": _json_number,
+                             "finished": _finished_patient}
+    lines = ["def write(row):", "    values = {}"]
+    for position, key in enumerate(shape.keys, start=first):
+        name_text = repr(key.name)
+        lines.append(f"    v = row[{position}]")
+        if key.kind == "object":
+            lines.append(f"    if v: values[{name_text}] = v")
+            continue
+        condition = "v is not None and v.strip()" if key.blank_is_absent else "v is not None"
+        value = {"date": "(known_date(v) or iso_date(v))", "number": "number(v)",
+                 "bool": "(True if v else False)"}.get(key.kind, "v")
+        if key.name in convert:
+            scope[f"convert_{position}"] = convert[key.name]
+            value = f"convert_{position}({value})"
+        lines.append(f"    if {condition}: values[{name_text}] = {value}")
+    lines.append("    return finished(values)" if shape is _PATIENT else "    return values")
+    exec("\n".join(lines), scope)  # noqa: S102  (key names and positions only: no data goes into the source)
+    return scope["write"]
+
+
+def _iso_date(value) -> str:
+    """A date (or a database's ISO text of one) as the document writes it, remembered for next time."""
+    text = (date.fromisoformat(value) if value.__class__ is str else value).isoformat()
+    if len(_ISO_DATES) >= 100_000:  # a caseload repeats a few thousand days; never let it grow without end
+        _ISO_DATES.clear()
+    _ISO_DATES[value] = text
+    return text
+
+
+_ISO_DATES: dict[object, str] = {}  # date or its text -> the text written
+
 
 def _json_number(number: float) -> float | int:
     """166.0 is written 166 (the same JSON value, as people write it)."""
@@ -673,10 +762,10 @@ def _code_order(code: str, known: tuple[str, ...]) -> tuple[int, str]:
 
 def _serialised(values: dict) -> str:
     """The total tie-break: entries equal on every sort key keep one fixed order."""
-    return _SORTED_KEYS.encode(values)
+    return _SORTED_KEYS(values)
 
 
-_SORTED_KEYS = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # as json.dumps(..., sort_keys=True)
+_SORTED_KEYS = _encoding(item_separator=", ", key_separator=": ", sort_keys=True)  # as json.dumps(..., sort_keys=True)
 
 
 def _sort_canonically(items: list[dict], order) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from operator import attrgetter
 
 from pao_clinic.errors import PaoClinicError, Problem, ValidationError
-from pao_clinic.exchange import document_from_records
+from pao_clinic.exchange import document_from_patient_values
 from pao_clinic.record import PatientRecord
 from pao_clinic.storage.bulk_insert import MAX_PARAMETERS, insert_rows, repeated_value, reserve_ids
 from pao_clinic.storage.connection import database
@@ -22,7 +22,8 @@ from pao_clinic.services.records import patient_columns
 from pao_clinic.services.session import (
     ADMIN_ROLES, CLINICAL_ROLES, IMPORT_ROLES, Actor, AuditRecord, clinical_write, require_role,
 )
-from pao_clinic.services.snapshots import CLINICAL_LISTS, find_patient_id, load_patient_records, row_values
+from pao_clinic.services.export_rows import exchange_patients
+from pao_clinic.services.snapshots import CLINICAL_LISTS, find_patient_id, row_values
 
 #: Patients written per batch: one set of multi-row statements and their audit entries,
 #: then a progress report and a chance to cancel.
@@ -220,8 +221,9 @@ def export_document(patient: str | None = None, *, exported_at: datetime | None 
     if actor is not None:
         require_role(actor, EXPORT_ROLES, "Exporting patients")
     patient_id = None if patient is None else find_patient_id(patient)
-    records = load_patient_records(None if patient_id is None else [patient_id])
-    document = document_from_records(records, exported_at=exported_at or datetime.now(timezone.utc).replace(microsecond=0))
+    patients = exchange_patients(None if patient_id is None else [patient_id])  # no record values: rows to objects
+    document = document_from_patient_values(
+        patients, exported_at=exported_at or datetime.now(timezone.utc).replace(microsecond=0))
     if actor is not None:
         with clinical_write(actor, EXPORT_ROLES, "Exporting patients") as audit:
             audit.record("export", "document", None, patient_id=patient_id,
