@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pao_clinic import services
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS
@@ -13,6 +15,7 @@ from pao_clinic.gate.worklist import SentLetter
 from pao_clinic.record.dates import written_date
 from pao_clinic.services import letters as letter_service
 from pao_clinic.record import DexaScan
+from tests.test_gate_properties import cases, she_cannot_be_treated
 from tests.gate_builders import (
     D,
     birth,
@@ -392,3 +395,84 @@ def test_every_task_code_can_appear():
     weaned = replace(record, breastfeeding=(breastfed("b1", D - days(400), stopped_on=D - days(110)),
                                             not_breastfed("b2")))
     assert "DECISION-DUE" in {t.code for t in patient_tasks(weaned, D)}
+
+
+def _facts_one_by_one(record, d, settings=DEFAULT_SETTINGS):
+    """Every fact of `ClinicalFacts`, each asked of its own public function (the definitions)."""
+    from pao_clinic.gate import facts as f
+
+    fractures = f.fragility_fractures(record, d)
+    return dict(
+        on=d, pregnant=f.is_pregnant_on(record, d), births=f.births_on(record, d),
+        lactation=f.lactation_status_on(record, d),
+        breastfeeding_entries=f.feeding_entries_breastfeeding_on(record, d),
+        birth_without_feeding_entry=f.birth_without_feeding_entry(record, d),
+        fragility_fractures=fractures, index_date=f.index_date(record, d),
+        presentation=f.presentation_fractures(record, d, settings),
+        repeat_fractures=f.repeat_fractures(record, d, settings),
+        vertebral_levels_at_presentation=f.vertebral_levels_at_presentation(record, d, settings),
+        latest_dexa=f.latest_dexa(record, d), lowest_z=f.lowest_z(record, d),
+        anabolic_days_used=f.anabolic_days_used(record, d),
+        indication_features=f.indication_features(record, d, settings),
+        missing_workup=f.missing_workup(record, d),
+        postmenopausal="postmenopausal" in record.history, sterilised="sterilised" in record.history,
+    )
+
+
+def _same_facts(record, d):
+    from pao_clinic.gate import clinical_facts
+
+    expected = _facts_one_by_one(record, d)
+    facts = clinical_facts(record, d)
+    assert {name: getattr(facts, name) for name in expected} == expected, record.identifier
+    return facts
+
+
+def test_clinical_facts_worked_out_at_once_equal_each_fact_asked_alone():
+    """clinical_facts hands each part on (and answers at once for an empty list): the same facts as asking each."""
+    from pao_clinic.demo import demo_caseload
+
+    seen = set()
+    for record in demo_caseload(400, seed=7, today=D):
+        for d in (D, D - days(200), D - days(3000)):
+            facts = _same_facts(record, d)
+            seen.add(facts.lactation)
+            seen.update(("repeats",) if facts.repeat_fractures else ())
+            seen.update(("features",) if facts.indication_features else ())
+            seen.update(("no fractures",) if not facts.fragility_fractures else ())
+    # the comparison covered what matters: lactation statuses, repeats, indications, women without fractures
+    assert {"breastfeeding", "ceased", "not_breastfed", "not_applicable", "repeats", "features",
+            "no fractures"} <= seen
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.one_of(she_cannot_be_treated(), cases()), st.integers(-400, 400))
+def test_clinical_facts_equal_each_fact_asked_alone_for_any_history(case, shift):
+    """Histories the gate's property tests draw (pregnant, breastfeeding, lactation unknown), on D and around it."""
+    record, d = case[0], case[1]
+    _same_facts(record, d + days(shift))
+
+
+def test_the_collector_is_paused_while_reading_and_back_after_even_on_an_error():
+    import gc
+
+    from pao_clinic.services.snapshots import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():  # nested (another thread reading at the same time)
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError):
+        with collector_paused():
+            1 / 0
+    assert gc.isenabled()
+    gc.disable()  # off before: left off
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -170,10 +170,15 @@ def lactation_status_on(record: PatientRecord, d: date) -> str:
     """One of codes.LACTATION_STATUSES, the first that applies on D."""
     if is_breastfeeding_on(record, d):
         return "breastfeeding"
-    recent = most_recent_births(record, d)
+    return _lactation_after_feeding(record, d, most_recent_births(record, d), birth_without_feeding_entry(record, d))
+
+
+def _lactation_after_feeding(record: PatientRecord, d: date, recent: tuple[Pregnancy, ...],
+                             without_entry: Pregnancy | None) -> str:
+    """`lactation_status_on` when she is not breastfeeding on D, from her most recent births and the one without an entry."""
     if not recent:
         return "not_applicable"
-    if birth_without_feeding_entry(record, d) is not None:
+    if without_entry is not None:
         return "unknown"
     if any(not _entry_for(record, birth, d).breastfed for birth in recent):
         return "not_breastfed"
@@ -277,8 +282,12 @@ def vertebral_levels_at_presentation(
     record: PatientRecord, d: date, settings: ClinicSettings = DEFAULT_SETTINGS
 ) -> tuple[str, ...]:
     """Distinct vertebral levels in the presentation, top to bottom."""
-    levels = {f.site for f in presentation_fractures(record, d, settings) if f.site in codes.VERTEBRAL_LEVELS}
-    return tuple(level for level in codes.VERTEBRAL_LEVELS if level in levels)
+    return _vertebral_levels(presentation_fractures(record, d, settings))
+
+
+def _vertebral_levels(presentation: tuple[Fracture, ...]) -> tuple[str, ...]:
+    levels = {f.site for f in presentation if f.site in codes.VERTEBRAL_LEVELS}
+    return tuple(level for level in codes.VERTEBRAL_LEVELS if level in levels) if levels else ()
 
 
 def vertebral_fractures_at_presentation(
@@ -288,10 +297,11 @@ def vertebral_fractures_at_presentation(
 
 
 def grade_3_vertebral_fractures(record: PatientRecord, d: date) -> tuple[Fracture, ...]:
-    return tuple(
-        f for f in fragility_fractures(record, d)
-        if f.site in codes.VERTEBRAL_LEVELS and f.genant_grade == 3
-    )
+    return _grade_3(fragility_fractures(record, d))
+
+
+def _grade_3(fractures: tuple[Fracture, ...]) -> tuple[Fracture, ...]:
+    return tuple(f for f in fractures if f.site in codes.VERTEBRAL_LEVELS and f.genant_grade == 3)
 
 
 # --- DEXA ---------------------------------------------------------------------------
@@ -313,7 +323,11 @@ def latest_dexa(record: PatientRecord, d: date) -> tuple[DexaScan, ...]:
 
 def lowest_z(record: PatientRecord, d: date) -> float | None:
     """The lowest Z-score of the latest DEXA (None: no DEXA, or only T-scores)."""
-    return min((s.z_score for s in latest_dexa(record, d) if s.z_score is not None), default=None)
+    return _lowest_z(latest_dexa(record, d))
+
+
+def _lowest_z(latest: tuple[DexaScan, ...]) -> float | None:
+    return min((s.z_score for s in latest if s.z_score is not None), default=None)
 
 
 # --- bloods -------------------------------------------------------------------------
@@ -347,7 +361,10 @@ def latest_result(
 
 def missing_workup(record: PatientRecord, d: date) -> tuple[str, ...]:
     """WU-1: work-up tests with no result on or after the index date (or ever) up to D."""
-    since = index_date(record, d)
+    return _missing_workup(record, d, index_date(record, d))
+
+
+def _missing_workup(record: PatientRecord, d: date, since: date | None) -> tuple[str, ...]:
     taken = {
         r.test for r in record.bloods
         if r.taken_on <= d and (since is None or r.taken_on >= since)
@@ -393,23 +410,27 @@ def indication_features(
     record: PatientRecord, d: date, settings: ClinicSettings = DEFAULT_SETTINGS
 ) -> tuple[str, ...]:
     """The indication features that hold on D, in plain English (empty: none holds)."""
+    return _indication_words(repeat_fractures(record, d, settings), vertebral_levels_at_presentation(record, d, settings),
+                             grade_3_vertebral_fractures(record, d), latest_dexa(record, d), settings)
+
+
+def _indication_words(repeats: tuple[Fracture, ...], levels: tuple[str, ...], grade_3: tuple[Fracture, ...],
+                      latest: tuple[DexaScan, ...], settings: ClinicSettings) -> tuple[str, ...]:
+    """`indication_features` from her repeat fractures, presentation levels, grade 3 fractures and latest DEXA."""
     features: list[str] = []
-    repeats = repeat_fractures(record, d, settings)
     if repeats:
         plural = "s" if len(repeats) > 1 else ""
         features.append(
             f"{len(repeats)} repeat fracture{plural} ({', '.join(fracture_description(f) for f in repeats)})"
         )
-    levels = vertebral_levels_at_presentation(record, d, settings)
     if len(levels) >= 2:
         features.append(f"{len(levels)} vertebral fractures at presentation")
-    grade_3 = grade_3_vertebral_fractures(record, d)
     if grade_3:
         names = sorted({f.site for f in grade_3}, key=codes.VERTEBRAL_LEVELS.index)
         features.append(f"grade 3 vertebral fracture at {', '.join(n.upper() for n in names)}")
-    z = lowest_z(record, d)
+    z = _lowest_z(latest)
     if z is not None and z <= settings.low_z_score:
-        sites = [dexa_site_name(s.site) for s in latest_dexa(record, d) if s.z_score == z]
+        sites = [dexa_site_name(s.site) for s in latest if s.z_score == z]
         features.append(f"Z-score {written_number(z)} at {' and '.join(dict.fromkeys(sites))}")
     return tuple(features)
 
@@ -451,24 +472,54 @@ class ClinicalFacts:
 def clinical_facts(
     record: PatientRecord, d: date, settings: ClinicSettings = DEFAULT_SETTINGS
 ) -> ClinicalFacts:
-    fractures = fragility_fractures(record, d)
+    """Every fact of `ClinicalFacts` on D, each the answer of its function above.
+
+    Worked out once for every woman of the caseload, so each part is computed once and
+    handed on (her fragility fractures to the presentation, the presentation to its levels,
+    her latest DEXA to the Z-score) rather than each function asking again; a list she has
+    no entries in answers at once.  tests/test_worklist.py checks every fact against its function.
+    """
+    fractures = fragility_fractures(record, d) if record.fractures else ()
+    if fractures:
+        first = fractures[0].identified_on
+        end = first + timedelta(days=settings.presentation_window_days)
+        presentation = tuple(f for f in fractures if f.identified_on <= end)
+        repeats = repeat_fractures(record, d, settings) if len(fractures) > len(presentation) else ()
+        levels = _vertebral_levels(presentation)
+        grade_3 = _grade_3(fractures)
+    else:
+        first, presentation, repeats, levels, grade_3 = None, (), (), (), ()
+    if record.pregnancies or record.breastfeeding:
+        feeding = feeding_entries_breastfeeding_on(record, d)
+        births = births_on(record, d)
+        if births:
+            latest_birth = births[-1].ended_on
+            recent = tuple(p for p in births if p.ended_on == latest_birth)
+            without_entry = next((b for b in recent if _entry_for(record, b, d) is None), None)
+        else:
+            recent, without_entry = (), None
+        lactation = "breastfeeding" if feeding else _lactation_after_feeding(record, d, recent, without_entry)
+        pregnant = is_pregnant_on(record, d)
+    else:
+        feeding, births, without_entry, lactation, pregnant = (), (), None, "not_applicable", False
+    scans = latest_dexa(record, d) if record.dexa else ()
     return ClinicalFacts(
         on=d,
-        pregnant=is_pregnant_on(record, d),
-        births=births_on(record, d),
-        lactation=lactation_status_on(record, d),
-        breastfeeding_entries=feeding_entries_breastfeeding_on(record, d),
-        birth_without_feeding_entry=birth_without_feeding_entry(record, d),
+        pregnant=pregnant,
+        births=births,
+        lactation=lactation,
+        breastfeeding_entries=feeding,
+        birth_without_feeding_entry=without_entry,
         fragility_fractures=fractures,
-        index_date=fractures[0].identified_on if fractures else None,
-        presentation=presentation_fractures(record, d, settings),
-        repeat_fractures=repeat_fractures(record, d, settings),
-        vertebral_levels_at_presentation=vertebral_levels_at_presentation(record, d, settings),
-        latest_dexa=latest_dexa(record, d),
-        lowest_z=lowest_z(record, d),
-        anabolic_days_used=anabolic_days_used(record, d),
-        indication_features=indication_features(record, d, settings),
-        missing_workup=missing_workup(record, d),
+        index_date=first,
+        presentation=presentation,
+        repeat_fractures=repeats,
+        vertebral_levels_at_presentation=levels,
+        latest_dexa=scans,
+        lowest_z=_lowest_z(scans),
+        anabolic_days_used=anabolic_days_used(record, d) if record.medications else 0,
+        indication_features=_indication_words(repeats, levels, grade_3, scans, settings),
+        missing_workup=_missing_workup(record, d, first),
         postmenopausal="postmenopausal" in record.history,
         sterilised="sterilised" in record.history,
     )

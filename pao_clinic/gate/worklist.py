@@ -202,6 +202,8 @@ def workup(p: PatientDay) -> Iterator[WorklistTask]:
 
 
 def denosumab_due(p: PatientDay) -> Iterator[WorklistTask]:
+    if not p.record.medications:
+        return
     doses = medications_started_on(p.record, p.on, frozenset({"denosumab"}))
     if not doses:
         return
@@ -233,6 +235,8 @@ def _day_count_reached(p: PatientDay, count: int) -> date:
 
 
 def pth_limit(p: PatientDay) -> Iterator[WorklistTask]:
+    if not p.record.medications:
+        return
     on_it = any(
         m.stopped_on is None or m.stopped_on >= p.on
         for m in medications_started_on(p.record, p.on, codes.PTH_ANALOGUES)

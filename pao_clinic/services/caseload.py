@@ -22,7 +22,7 @@ from pao_clinic.record import PatientRecord, codes
 from pao_clinic.record.dates import age_on
 from pao_clinic.record.nhs_number import format_nhs_number
 from pao_clinic.services.clinic import clinic_settings
-from pao_clinic.services.snapshots import LIST_NAMES, patient_record_batches
+from pao_clinic.services.snapshots import LIST_NAMES, collector_paused, patient_record_batches
 
 # Kinds of status flag on a caseload line (each flag also carries its words).
 FLAG_PREGNANT = "blocked_pregnant"
@@ -191,10 +191,11 @@ def caseload_overview(on: date | None = None) -> CaseloadOverview:
     from pao_clinic.services.letters import sent_letters  # here: importing the letters' PDF code costs 0.3 s
 
     letters = sent_letters()
-    for record in _caseload_records():
-        facts, hers = _tasks_of(record, on, settings, letters.get(record.id))
-        rows.append(caseload_row(record, on, settings, facts=facts, tasks=hers))
-        tasks.extend(hers)
+    with collector_paused():  # every woman's facts, line and tasks: values that form no cycles
+        for record in _caseload_records():
+            facts, hers = _tasks_of(record, on, settings, letters.get(record.id))
+            rows.append(caseload_row(record, on, settings, facts=facts, tasks=hers))
+            tasks.extend(hers)
     tasks.sort(key=lambda t: t.sort_key)  # as gate.worklist orders them
     return CaseloadOverview(on=on, rows=tuple(rows), tasks=tuple(tasks))
 
@@ -253,7 +254,9 @@ def caseload_worklist(on: date | None = None) -> list[WorklistTask]:
     """The nurse's tasks for the whole caseload on a date, in the spec's order."""
     from pao_clinic.services.letters import sent_letters
 
-    return worklist(_caseload_records(), on or date.today(), clinic_settings(), letters=sent_letters())
+    on, settings, letters = on or date.today(), clinic_settings(), sent_letters()
+    with collector_paused():  # every woman's facts and tasks: values that form no cycles
+        return worklist(_caseload_records(), on, settings, letters=letters)
 
 
 __all__ = [

@@ -7,7 +7,10 @@ worklist and export all stand on it.  Entries marked "entered in error" are left
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Callable, Iterable, Iterator
@@ -91,6 +94,34 @@ def _as_date(value):
     if parsed is None:
         parsed = _PARSED_DATES[value] = date.fromisoformat(value)
     return parsed
+
+
+_PAUSES = [0, False]          # callers inside `collector_paused`, and whether the collector was on before the first
+_PAUSES_LOCK = threading.Lock()
+
+
+@contextmanager
+def collector_paused():
+    """Python's cycle collector off while a caseload's values are made, back as it was after the last caller leaves.
+
+    Reading 10,000 women makes ~300,000 values, and the collector would scan the growing heap
+    again and again for cycles they never form (their references all point one way): 1.3 s ->
+    0.8 s CPU to read 10,000 women.  Nothing is left uncollected: reference counting frees
+    them as always, and the collector runs as usual once the last reader is done.
+    Several threads may be inside at once (a count, under a lock).
+    """
+    with _PAUSES_LOCK:
+        if _PAUSES[0] == 0:
+            _PAUSES[1] = gc.isenabled()
+            gc.disable()
+        _PAUSES[0] += 1
+    try:
+        yield
+    finally:
+        with _PAUSES_LOCK:
+            _PAUSES[0] -= 1
+            if _PAUSES[0] == 0 and _PAUSES[1]:
+                gc.enable()
 
 
 def _as_bool(value):
@@ -210,6 +241,12 @@ def patient_record_batches(batch: int | None = None, *, lists: Iterable[str] = L
 def _load_records(wanted: list[int] | None, *, lists: Iterable[str], risk_factors: bool,
                   after: int | None = None, limit: int | None = None) -> list[PatientRecord]:
     """The records of `wanted` (None: every live patient; then the first `limit` with an id above `after`)."""
+    with collector_paused():
+        return _read_records(wanted, lists=lists, risk_factors=risk_factors, after=after, limit=limit)
+
+
+def _read_records(wanted: list[int] | None, *, lists: Iterable[str], risk_factors: bool,
+                  after: int | None, limit: int | None) -> list[PatientRecord]:
     lists = set(lists)
     unknown = lists - set(LIST_NAMES)
     if unknown:
