@@ -148,9 +148,10 @@ def _raw_rows(model, columns, wanted, extra_where=None, *, convert=True, between
         query = query.where(extra_where)
     if wanted is not None:
         query = query.where(patient_column.in_(wanted))
-    if between is not None:
-        query = query.where(patient_column.between(*between))
-    query = query.order_by(model.id)
+    if between is not None:  # one batch of women: their rows by her, then by id (the patient index gives them so)
+        query = query.where(patient_column.between(*between)).order_by(patient_column, model.id)
+    else:  # a scan of the table in id order: nothing to sort
+        query = query.order_by(model.id)
     if limit is not None:
         query = query.limit(limit)
     converters = [(i, c) for i, c in enumerate(_converter(col) for col in columns) if c is not None] if convert else []
@@ -260,7 +261,8 @@ def _read_records(wanted: list[int] | None, *, lists: Iterable[str], risk_factor
                                   Patient.entered_in_error_at.is_null() & (Patient.id > after), limit=limit))
         if not patients:
             return []
-        between = (patients[0][0], patients[-1][0])  # ids ascending: her rows, and no one else's
+        if after > 0 or len(patients) == limit:  # a batch of the caseload, not all of it
+            between = (patients[0][0], patients[-1][0])  # ids ascending: her rows, and no one else's
     else:
         patients = list(_raw_rows(Patient, [getattr(Patient, c) for c in _PATIENT_COLUMNS], wanted,
                                   Patient.entered_in_error_at.is_null()))
