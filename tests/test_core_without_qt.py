@@ -38,3 +38,16 @@ def test_the_check_itself_catches_a_qt_import():
     bad = SCRIPT.replace("import pao_clinic\n", "import pao_clinic\nimport PySide6\n", 1)
     done = subprocess.run([sys.executable, "-c", bad], capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "the core imported PySide6" in done.stderr
+
+
+def test_every_service_the_package_names_is_what_its_module_holds_even_after_the_modules_are_imported():
+    """`pao_clinic.services` imports its names lazily; a name like its module's must still be the service."""
+    import importlib
+
+    import pao_clinic.services as services
+    from pao_clinic.services import _MODULE_OF
+
+    for name, module in _MODULE_OF.items():
+        importlib.import_module(f"pao_clinic.services.{module}")
+    for name, module in _MODULE_OF.items():
+        assert getattr(services, name) is getattr(importlib.import_module(f"pao_clinic.services.{module}"), name), name

@@ -109,3 +109,9 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+# A service named like its own module: importing the module (anyone's `import
+# pao_clinic.services.patient_view`) would set the package's attribute to the module,
+# hiding the function from __getattr__. Bound now, the function wins.
+from pao_clinic.services.patient_view import patient_view  # noqa: E402
