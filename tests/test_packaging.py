@@ -18,7 +18,7 @@ def test_the_wheel_carries_both_packages_and_the_resources_and_finds_them_when_i
     assert built.returncode == 0, built.stderr
     (wheel,) = tmp_path.glob("pao_clinic-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"pao_clinic/cli.py", "ui/main_window.py", "resources/style.qss"} <= names
+    assert {"pao_clinic/cli/__init__.py", "pao_clinic/cli/clinical.py", "ui/main_window.py", "resources/style.qss"} <= names
     assert not any(n.startswith(("tests/", "bench/")) for n in names)
     assert any(n.startswith("resources/icons/") and n.endswith(".svg") for n in names)
 
