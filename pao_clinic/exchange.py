@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -771,16 +770,22 @@ _SORTED_KEYS = _encoding(item_separator=", ", key_separator=": ", sort_keys=True
 def _sort_canonically(items: list[dict], order) -> None:
     """Sort `items` by `order`, then by the whole entry (`_serialised`) among entries `order` ties.
 
-    The whole entry is written out only when two entries tie, which is rare; the result is the
-    order of sorting by (order, whole entry) every time.
+    The whole entry is written out only when two entries tie (a day's blood results, two women of
+    the same name and birthday); the result is the order of sorting by (order, whole entry).
     """
     if len(items) < 2:
         return
-    keys = [order(item) for item in items]
-    if len(set(keys)) < len(keys):
-        seen = Counter(keys)
-        keys = [(key, _serialised(item) if seen[key] > 1 else "") for key, item in zip(keys, items)]
+    keys = list(map(order, items))
     ranked = sorted(range(len(items)), key=keys.__getitem__)
+    if len(set(keys)) < len(keys):  # each run of equal keys, in the order of its entries written out
+        start, count = 0, len(ranked)
+        while start < count:
+            key, end = keys[ranked[start]], start + 1
+            while end < count and keys[ranked[end]] == key:
+                end += 1
+            if end - start > 1:
+                ranked[start:end] = sorted(ranked[start:end], key=lambda i: _serialised(items[i]))
+            start = end
     items[:] = [items[i] for i in ranked]
 
 

@@ -10,6 +10,7 @@ as `load_patient_records`; entries and patients marked entered in error are left
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -47,6 +48,18 @@ def exchange_patients(patient_ids: Iterable[int] | None = None) -> list[dict]:
     wanted = None if patient_ids is None else sorted(set(patient_ids))
     if wanted is not None and not wanted:
         return []
+    # Hundreds of thousands of small acyclic objects: the cycle collector would only re-scan
+    # them over and over (a tenth of the time), so it rests while they are made.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _exchange_patients(wanted)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _exchange_patients(wanted: list[int] | None) -> list[dict]:
     contact_keys, gp_keys = row_keys("contact"), row_keys("gp")
     patient_keys = row_keys("patient")
     scalar_keys = patient_keys[:patient_keys.index("contact")]
