@@ -27,7 +27,7 @@ from pao_clinic.record.code_words import ROLE_WORDS
 from pao_clinic.services import Actor
 from pao_clinic.services.users import IDLE_LOCK_DEFAULT_MINUTES, idle_lock_minutes
 
-from .sign_in_dialog import APP_NAME, Clock, PasswordCheck, utc_clock
+from .sign_in_dialog import APP_NAME, Clock, PasswordCheck, dialog_heading, utc_clock
 
 #: The events that are someone at the keyboard or the mouse.
 INPUT_EVENTS = frozenset({
@@ -93,12 +93,7 @@ class LockDialog(PasswordCheck):
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
         self.setMinimumWidth(440)
-        heading = QLabel(f"{APP_NAME} is locked")
-        heading.setObjectName("signInHeading")
-        font = heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        heading.setFont(font)
+        heading = dialog_heading(f"{APP_NAME} is locked")
         role = ROLE_WORDS.get(actor.role, actor.role).lower()
         after = f"{minutes:g} minute{'s' if minutes != 1 else ''}"
         self.explanation = QLabel(

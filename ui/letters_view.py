@@ -42,7 +42,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMessageBox, QProgressDialog, QPushButton, QSplitter,
+    QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QMessageBox, QProgressDialog, QPushButton, QScrollArea, QSplitter,
     QTableView, QVBoxLayout, QWidget,
 )
 
@@ -72,6 +72,7 @@ NOTHING = "\u2014"
 ELLIPSIS = "\u2026"
 DRAFT, ISSUED, CORRECTION = "draft", "issued", "correction"   # CORRECTION: a draft correction, not yet issued
 PRINT_DPI = 300
+LETTER_COLUMN_MAX = 300   # pixels: the letter's title is elided past this (its tooltip is the whole title)
 
 
 def _when(at: datetime) -> str:
@@ -402,6 +403,7 @@ class LettersView(QWidget):
         table.verticalHeader().hide()
         table.horizontalHeader().setStretchLastSection(True)
         table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)   # a long title ends in "..."; its tooltip tells all
         table.setModel(self.proxy)
         table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
@@ -442,19 +444,31 @@ class LettersView(QWidget):
         self.pdf_view.setPageMode(QPdfView.PageMode.MultiPage)
         self.pdf_view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
 
-        buttons = QHBoxLayout()
-        for button in (self.preview_button, self.issue_button, self.correct_button, self.print_button,
-                       self.save_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.batch_button)
+        # two rows of buttons: the list stays narrow enough for the preview to be read beside it
+        letter_buttons = QHBoxLayout()
+        for button in (self.preview_button, self.issue_button, self.correct_button):
+            letter_buttons.addWidget(button)
+        letter_buttons.addStretch(1)
+        copy_buttons = QHBoxLayout()
+        for button in (self.print_button, self.save_button):
+            copy_buttons.addWidget(button)
+        copy_buttons.addStretch(1)
+        copy_buttons.addWidget(self.batch_button)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(buttons)
+        left_layout.addLayout(letter_buttons)
+        left_layout.addLayout(copy_buttons)
         left_layout.addWidget(self.table, 2)
         left_layout.addWidget(self.status_label)
-        left_layout.addWidget(self.missing_label, 1)
+        self.missing_scroll = QScrollArea()     # a long list of what is missing scrolls; it never pushes the page
+        self.missing_scroll.setObjectName("letterMissingScroll")
+        self.missing_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.missing_scroll.setWidgetResizable(True)
+        self.missing_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.missing_scroll.setWidget(self.missing_label)
+        self.missing_scroll.setMinimumHeight(2 * self.fontMetrics().lineSpacing() + 4)
+        left_layout.addWidget(self.missing_scroll, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.pdf_view)
@@ -466,6 +480,12 @@ class LettersView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
         self.update_buttons()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        """No taller than a few letters ask: the record's page then fits a 768-pixel screen (the splitter
+        gives the view all the room there is)."""
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(self.minimumSizeHint().height(), 200))
 
     # -- who and whose -------------------------------------------------------------------------
     def set_actor(self, actor: Actor | None) -> None:
@@ -546,6 +566,9 @@ class LettersView(QWidget):
         if chosen is not None:
             self.select_matching(chosen)
         self.table.resizeColumnsToContents()
+        for column, widest in ((LetterTableModel.COL_LETTER, LETTER_COLUMN_MAX), (LetterTableModel.COL_WHO, 160)):
+            if self.table.columnWidth(column) > widest:
+                self.table.setColumnWidth(column, widest)
         if self.may_write_letters:
             drafts = sum(1 for r in self.model.rows() if r.kind == DRAFT)
             corrections = sum(1 for r in self.model.rows() if r.kind == CORRECTION)
@@ -730,6 +753,13 @@ class LettersView(QWidget):
         reason = CorrectionReason.ask(self, row.issued.title)
         if reason is None:
             self.show_message("No correction made.")
+            return False
+        return self.draft_correction_of_selected(reason)
+
+    def draft_correction_of_selected(self, reason: str) -> bool:
+        """Add and preview a draft correction of the selected issued letter, for `reason` (nothing is written)."""
+        row = self.selected()
+        if row is None or row.kind != ISSUED or not self.may_write_letters:
             return False
         try:
             letter_service.draft_correction(self.actor, row.issued.id, reason=reason, today=self._today())

@@ -50,6 +50,18 @@ def password_field(object_name: str = "password", accessible: str = "Password") 
     return edit
 
 
+def dialog_heading(text: str) -> QLabel:
+    """The large bold first line of the sign-in and lock dialogs.
+
+    Its size is the label's own style sheet: the application's style sheet sets every
+    widget's font size, which a font set in code would not win against.
+    """
+    heading = QLabel(text)
+    heading.setObjectName("signInHeading")
+    heading.setStyleSheet("QLabel#signInHeading { font-size: 14pt; font-weight: bold; }")
+    return heading
+
+
 class PasswordCheck(QDialog):
     """A dialog that checks a name and password with the service, showing the wait after failures.
 
@@ -135,12 +147,7 @@ class SignInDialog(PasswordCheck):
         self.setObjectName("signInDialog")
         self.setWindowTitle(f"Sign in \u2014 {APP_NAME}")
         self.setMinimumWidth(420)
-        heading = QLabel(APP_NAME)
-        heading.setObjectName("signInHeading")
-        font = heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        heading.setFont(font)
+        heading = dialog_heading(APP_NAME)
         note = QLabel("Sign in with your own user name and password. Every sign-in, and every failed one, "
                       "is recorded in the audit trail.")
         note.setObjectName("patientNumbers")
