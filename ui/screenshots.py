@@ -6,7 +6,9 @@
 `--demo` uses a temporary database with the demo caseload (seed 1, 60 synthetic
 patients), so the pictures are the same each time for the same day.  Without it the
 database from `--database` or PAO_CLINIC_DATABASE is opened and only read (nothing is
-recorded: the dialogs are shown, never saved).  Every image is 1366×768, a laptop's
+recorded: the dialogs are shown, never saved), and the screens of DEMO_SCREENS (the Users
+page and the audit trail need the demo's administrator; the letter correction, a letter
+issued first) are left out.  Every image is 1366×768, a laptop's
 screen; a dialog is drawn over the window it belongs to.
 """
 
@@ -34,15 +36,26 @@ from pao_clinic.services.clinic import default_database_url  # noqa: E402
 from pao_clinic.services.demo_setup import load_demo_caseload  # noqa: E402
 
 from .app import APP_NAME, DEMO_PATIENTS, DEMO_SEED, create_application  # noqa: E402
+from .audit_view import AuditTrailWindow  # noqa: E402
 from .decision_dialog import DecisionDialog  # noqa: E402
 from .entry_forms import open_entry_form  # noqa: E402
+from .idle_lock import LockCover, LockDialog  # noqa: E402
+from .caseload_model import ROW_ROLE  # noqa: E402
+from .letters_view import ISSUED  # noqa: E402
 from .main_window import MainWindow  # noqa: E402
 from .settings_dialog import SettingsDialog  # noqa: E402
+from .sign_in_dialog import SignInDialog  # noqa: E402
 
 SIZE = QSize(1366, 768)
 #: Each screen's file, in the order they are rendered.
 SCREENS = ("caseload-worklist", "patient-overview", "pregnancies-feeding", "fractures-spine", "dexa-chart",
-           "timeline", "decision-blocked", "decision-soft-stop", "entry-form-validation", "settings")
+           "timeline", "decision-blocked", "decision-soft-stop", "entry-form-validation", "settings",
+           "sign-in", "idle-lock", "settings-users", "audit-trail", "letters-correction")
+#: The screens drawn only on a temporary demo caseload: they need the demo's administrator, or a letter
+#: issued first (a clinic's own database is only read).
+DEMO_SCREENS = ("settings-users", "audit-trail", "letters-correction")
+#: Why the letter of the letters screen is corrected.
+CORRECTION_REASON = "The date of her L3 fracture was typed wrongly: it is corrected in her record."
 #: The drugs tried when looking for a woman the gate gives a soft stop.
 SOFT_STOP_DRUGS = ("alendronate", "risedronate", "zoledronate", "denosumab", "teriparatide")
 #: Who the window acts as on a clinic's own database: a consultant that only reads.
@@ -69,6 +82,20 @@ def _over(window: QWidget, dialog: QWidget) -> QImage:
     painter.fillRect(image.rect(), QColor(0, 0, 0, 90))
     shot = dialog.grab()
     ratio = image.devicePixelRatio() or 1.0   # the painter places in logical pixels (high-DPI: 2 per point)
+    painter.drawPixmap(QPoint(round((image.width() - shot.width()) / 2 / ratio),
+                              round((image.height() - shot.height()) / 2 / ratio)), shot)
+    painter.end()
+    return image
+
+
+def _alone(window: QWidget, dialog: QWidget) -> QImage:
+    """The dialog in the middle of an empty screen of the window's background (before any window opens)."""
+    image = QImage(window.grab().toImage().size(), QImage.Format.Format_RGB32)
+    image.setDevicePixelRatio(window.grab().devicePixelRatio())
+    image.fill(window.palette().window().color().darker(115))
+    painter = QPainter(image)
+    shot = dialog.grab()
+    ratio = image.devicePixelRatio() or 1.0
     painter.drawPixmap(QPoint(round((image.width() - shot.width()) / 2 / ratio),
                               round((image.height() - shot.height()) / 2 / ratio)), shot)
     painter.end()
@@ -108,7 +135,61 @@ def _decision_dialog(actor: Actor, patient_id: int, drug: str, on: date, parent:
     return dialog
 
 
-def _render(directory: Path, actor: Actor, where: str, *, demo: bool, on: date) -> list[Path]:
+def _letter_to_correct(actor: Actor, on: date) -> int | None:
+    """Issue the first draft referral letter that can be issued (on the scratch demo); her patient id."""
+    from pao_clinic.errors import ValidationError
+    from pao_clinic.services import letters as letter_service
+
+    for due in letter_service.due_letters(actor):
+        try:
+            letter_service.issue_letter(actor, due.patient_id, due.referral_id, today=on)
+        except ValidationError:
+            continue
+        return due.patient_id
+    return None
+
+
+def _render_demo_screens(directory: Path, window: MainWindow, actor: Actor, where: str, on: date,
+                         written: list[Path]) -> None:
+    """The screens that need the demo's administrator or an issued letter (DEMO_SCREENS)."""
+    admin = services.authenticate("demo.admin", "demo-password")
+    settings = SettingsDialog(admin, where, demo=True, parent=window)
+    settings.resize(900, 660)
+    settings.tabs.setCurrentWidget(settings.users_page)
+    settings.show()
+    _settle()
+    _save(_over(window, settings), directory / "settings-users.png", written)
+    settings.close()
+
+    trail = AuditTrailWindow(admin, today=lambda: on, parent=window)
+    trail.resize(1240, 680)
+    trail.show()
+    _wait(lambda: trail.page is not None)
+    if trail.model.rowCount():
+        trail.table.selectRow(0)
+    _settle()
+    _save(_over(window, trail), directory / "audit-trail.png", written)
+    trail.close()
+
+    patient_id = _letter_to_correct(actor, on)
+    if patient_id is None:
+        raise PaoClinicError("no draft referral letter of the demo caseload could be issued")
+    row = next(r for r in window.caseload_model.rows() if r.patient_id == patient_id)
+    record = window.open_record(row, "referrals")
+    _wait(lambda: record.view is not None)
+    letters = record.sections["referrals"].letters
+    _wait(lambda: not letters.is_loading())
+    issued = next(n for n in range(letters.proxy.rowCount())
+                  if letters.proxy.index(n, 0).data(ROW_ROLE).kind == ISSUED)
+    letters.table.selectRow(issued)
+    if not letters.draft_correction_of_selected(CORRECTION_REASON):
+        raise PaoClinicError(f"the letter issued for the screenshots could not be corrected: {letters.status_label.text()}")
+    _wait(lambda: letters.document.status() == letters.document.Status.Ready)
+    _settle(400)
+    _save(window.grab().toImage(), directory / "letters-correction.png", written)
+
+
+def _render(directory: Path, actor: Actor, where: str, *, demo: bool, on: date, scratch: bool = False) -> list[Path]:
     written: list[Path] = []
     window = MainWindow(actor, where, demo=demo, today=lambda: on)
     window.resize(SIZE)
@@ -124,6 +205,7 @@ def _render(directory: Path, actor: Actor, where: str, *, demo: bool, on: date) 
         if not rows:
             raise PaoClinicError("the caseload is empty: there is nothing to show (try --demo)")
         her = _her(rows)
+        window.worklist_dock.show()   # whatever the window state kept from the last run
         window.show_patient(her.patient_id)
         _settle()
         _save(window.grab().toImage(), directory / "caseload-worklist.png", written)
@@ -169,7 +251,32 @@ def _render(directory: Path, actor: Actor, where: str, *, demo: bool, on: date) 
         _settle()
         _save(_over(window, settings), directory / "settings.png", written)
         settings.close()
+
+        sign_in = SignInDialog(parent=window)
+        sign_in.name_edit.setText("s.okafor")
+        sign_in.name_edit.deselect()
+        sign_in.password_edit.setText("not-shown")
+        sign_in.password_edit.setFocus()
+        sign_in.password_edit.deselect()
+        sign_in.adjustSize()
+        sign_in.show()
+        _settle()
+        _save(_alone(window, sign_in), directory / "sign-in.png", written)
+        sign_in.close()
+
+        cover = LockCover(window)
+        lock = LockDialog(actor, 15, parent=window)
+        lock.adjustSize()
+        lock.show()
+        _settle()
+        _save(_over(window, lock), directory / "idle-lock.png", written)
+        lock.finish()
+        cover.remove()
+
+        if scratch:
+            _render_demo_screens(directory, window, actor, where, on, written)
     finally:
+        window.worklist_dock.show()   # the window state saved at close keeps the worklist for next time
         window.close()
         window.deleteLater()
         _settle(50)
@@ -199,7 +306,7 @@ def render_screenshots(directory: Path | str, *, demo: bool = True, database: st
             where = services.open_clinic_database(url)
         try:
             actor = load_demo_caseload(DEMO_PATIENTS, seed=DEMO_SEED, today=on) if demo else READER
-            return _render(directory, actor, where, demo=demo or services.is_demo_database(), on=on)
+            return _render(directory, actor, where, demo=demo or services.is_demo_database(), on=on, scratch=demo)
         finally:
             services.close_clinic_database()
     finally:
