@@ -75,11 +75,9 @@ def _wait(condition, timeout_ms: int = 20_000) -> None:
         waited += 50
 
 
-def _over(window: QWidget, dialog: QWidget) -> QImage:
-    """The window, dimmed, with the dialog drawn over its middle (as a modal dialog looks)."""
-    image = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+def _with_dialog(image: QImage, dialog: QWidget) -> QImage:
+    """The dialog drawn over the middle of the image (as a modal dialog looks)."""
     painter = QPainter(image)
-    painter.fillRect(image.rect(), QColor(0, 0, 0, 90))
     shot = dialog.grab()
     ratio = image.devicePixelRatio() or 1.0   # the painter places in logical pixels (high-DPI: 2 per point)
     painter.drawPixmap(QPoint(round((image.width() - shot.width()) / 2 / ratio),
@@ -88,18 +86,22 @@ def _over(window: QWidget, dialog: QWidget) -> QImage:
     return image
 
 
+def _over(window: QWidget, dialog: QWidget) -> QImage:
+    """The window, dimmed, with the dialog over its middle."""
+    image = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    painter.fillRect(image.rect(), QColor(0, 0, 0, 90))
+    painter.end()
+    return _with_dialog(image, dialog)
+
+
 def _alone(window: QWidget, dialog: QWidget) -> QImage:
     """The dialog in the middle of an empty screen of the window's background (before any window opens)."""
-    image = QImage(window.grab().toImage().size(), QImage.Format.Format_RGB32)
-    image.setDevicePixelRatio(window.grab().devicePixelRatio())
+    screen = window.grab()
+    image = QImage(screen.size(), QImage.Format.Format_RGB32)
+    image.setDevicePixelRatio(screen.devicePixelRatio())
     image.fill(window.palette().window().color().darker(115))
-    painter = QPainter(image)
-    shot = dialog.grab()
-    ratio = image.devicePixelRatio() or 1.0
-    painter.drawPixmap(QPoint(round((image.width() - shot.width()) / 2 / ratio),
-                              round((image.height() - shot.height()) / 2 / ratio)), shot)
-    painter.end()
-    return image
+    return _with_dialog(image, dialog)
 
 
 def _save(image: QImage, path: Path, written: list[Path]) -> None:
