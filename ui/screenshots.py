@@ -196,6 +196,7 @@ def _render(directory: Path, actor: Actor, where: str, *, demo: bool, on: date, 
     window = MainWindow(actor, where, demo=demo, today=lambda: on)
     window.resize(SIZE)
     window.show()
+    window.worklist_dock.show()   # whatever the window state kept from the last run (before its rows are sized)
     try:
         loop = QEventLoop()
         window.refreshed.connect(loop.quit)
@@ -207,7 +208,6 @@ def _render(directory: Path, actor: Actor, where: str, *, demo: bool, on: date, 
         if not rows:
             raise PaoClinicError("the caseload is empty: there is nothing to show (try --demo)")
         her = _her(rows)
-        window.worklist_dock.show()   # whatever the window state kept from the last run
         window.show_patient(her.patient_id)
         _settle()
         _save(window.grab().toImage(), directory / "caseload-worklist.png", written)
