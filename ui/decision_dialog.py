@@ -169,7 +169,7 @@ class DecisionDialog(QDialog):
         # -- the gate's answer ----------------------------------------------------------
         self.gate_error_label = _field_error()
         self.gate_error_label.setObjectName("gateError")
-        self.verdict_panel = VerdictPanel(least_rules_height=60, most_rules_height=300)
+        self.verdict_panel = VerdictPanel(least_rules_height=60, most_rules_height=350)
         self.answer = self.verdict_panel
         # the panel's parts, by the names the dialog has always had
         self.verdict_label = self.verdict_panel.verdict_label
@@ -189,7 +189,7 @@ class DecisionDialog(QDialog):
         self.reason_edit.setAccessibleName("Written reason")
         self.reason_edit.setTabChangesFocus(True)
         self.reason_edit.setPlaceholderText("Why this plan, in words the next clinician will read")
-        self.reason_edit.setFixedHeight(84)
+        self.reason_edit.setFixedHeight(62)  # three lines; it scrolls for more
         self.reason_title.setBuddy(self.reason_edit)
 
         # -- recording ----------------------------------------------------------------------
