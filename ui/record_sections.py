@@ -1151,12 +1151,16 @@ class ReferralsSection(ListSection):
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addLayout(buttons)
         top_layout.addWidget(self.referrals.view, 1)
+        # her referrals keep room for a header and three rows, whatever the letters below take
+        row = self.fontMetrics().height() + 12
+        self.referrals.view.setMinimumHeight(self.referrals.view.horizontalHeader().sizeHint().height() + 3 * row + 4)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.letters_box)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([200, 560])   # the letters and their preview get the room
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([240, 520])   # the letters and their preview get the room
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 8)
         layout.addWidget(_heading(self.title))
