@@ -51,6 +51,9 @@ def measure_window(clinic: BenchClinic, home: Path, floor: float | None, typed: 
         result("filter_keystroke", clinic.backend, clinic.size, max(keystrokes),
                keystrokes_ms=[round(k, 2) for k in keystrokes], typed=typed,
                note=f"slowest of {len(keystrokes)} keys typing {typed!r} "
-                    f"({', '.join(f'{k:.0f}' for k in keystrokes)} ms), {outcome['rows_after_typing']} rows left"),
+                    f"({', '.join(f'{k:.0f}' for k in keystrokes)} ms), {outcome['rows_after_typing']} rows left; "
+                    "each key: the filter and the table painted once by the event loop"
+                    + (f" ({outcome['keys_painted_by_grab']} painted by grab())"
+                       if outcome.get("keys_painted_by_grab") else "")),
         result("peak_rss_window", clinic.backend, clinic.size, outcome["peak_rss_mb"]),
     ]
