@@ -634,8 +634,25 @@ def _finished_patient(values: dict) -> dict:
         if len(values[name]) > 1:
             values[name].sort(key=lambda code, known=known: _code_order(code, known))
     for name in _LIST_KEYS:
-        _sort_canonically(values[name], _LIST_ORDER[name])
+        items = values[name]
+        if name == "bloods" and len(items) > 1 and _PLAIN_BLOOD_TESTS.issuperset([v.get("test") for v in items]):
+            _sort_canonically(items, _blood_order)
+        else:
+            _sort_canonically(items, _LIST_ORDER[name])
     return values
+
+
+# A day's blood results tie on their date (they have no ref), and their order is then that of their
+# whole text with sorted keys, '{"taken_on": "2025-03-12", "test": "pth", ...}': with the date the
+# same, the test's text decides, and for tests written only in [a-z0-9_] (every test code) that is
+# the order of the codes themselves (a shorter code's closing quote sorts before any of those
+# characters).  So ordering by (date, "", test), then by the whole text where both tie, gives
+# the same order while writing out only results of one test on one day.
+_PLAIN_BLOOD_TESTS = frozenset(test for test in codes.BLOOD_TESTS if re.fullmatch(r"[a-z0-9_]+", test))
+
+
+def _blood_order(v: dict) -> tuple:
+    return (v["taken_on"], "", v["test"])
 
 
 def _object_values(value: object, shape: _Shape) -> dict:

@@ -104,3 +104,26 @@ def test_an_empty_caseload_and_an_empty_choice(clinic):
     from pao_clinic.services.export_rows import exchange_patients
 
     assert exchange_patients([]) == []
+
+
+def test_a_days_blood_results_are_ordered_by_their_whole_text():
+    """Ordering a day's results by test code, then by the whole text, is the order the format names
+    (by date, then by the whole entry written with sorted keys): checked against that, for every test
+    code, a test given twice (whose values' text decides: 10 before 9.5) and days out of order."""
+    import json
+    import random
+
+    from pao_clinic import record
+    from pao_clinic.record import codes
+
+    day = date(2025, 3, 12)
+    bloods = [BloodResult(taken_on=day - timedelta(days=index % 3), test=test, value=float(index % 7) + 0.5,
+                          unit=codes.BLOOD_TEST_UNITS[test]) for index, test in enumerate(codes.BLOOD_TESTS)]
+    bloods += [BloodResult(taken_on=day, test="pth", value=value, unit="pmol/L") for value in (10.0, 9.5, 10.0)]
+    random.Random(4).shuffle(bloods)
+    woman = record.PatientRecord(ref="pt1", nhs_number="9434765919", family_name="Jones", given_name="Ann",
+                                 date_of_birth=date(1990, 1, 1), bloods=tuple(bloods))
+    written = document_from_records([woman], exported_at=EXPORTED_AT)["patients"][0]["bloods"]
+    expected = sorted(written, key=lambda b: (b["taken_on"], json.dumps(b, ensure_ascii=False, sort_keys=True)))
+    assert written == expected
+    assert [b["value"] for b in written if b["test"] == "pth" and b["taken_on"] == day.isoformat()] == [10, 10, 3.5, 9.5]

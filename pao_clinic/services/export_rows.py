@@ -79,7 +79,8 @@ def _exchange_patients(wanted: list[int] | None) -> list[dict]:
         if set(keys) != set(clinical_list.value_fields):
             raise ValueError(f"{clinical_list.name}: the document's keys {sorted(keys)} are not the "
                              f"record's fields {sorted(clinical_list.value_fields)}")
-        columns = [model.patient, model.id] + [getattr(model, _COLUMN_FOR.get(k, k)) for k in keys]
+        columns = [model.patient, model.id if model is PregnancyRow else model.patient] + [
+            getattr(model, _COLUMN_FOR.get(k, k)) for k in keys]  # (only a pregnancy's id is wanted)
         convert = {"pregnancy": pregnancy_refs.__getitem__} if "pregnancy" in keys else None
         write = row_writer(clinical_list.name, first=2, convert=convert)
         grouped: dict[int, list[dict]] = defaultdict(list)
