@@ -266,3 +266,32 @@ def test_every_task_code_has_words_that_are_not_the_code():
     for code, words in TASK_WORDS.items():
         assert words[0].isupper() and not words.isupper() and code not in words  # a sentence, not the code
     assert TASK_WORDS["REPEAT-FRACTURE"] == "Repeat fracture since last decision"
+
+
+def test_an_overview_updated_for_the_women_who_changed_is_the_overview_read_again(clinic):
+    from pao_clinic.record import EpdsScreen
+    from pao_clinic.services.caseload import caseload_overview_updated
+
+    records = demo_caseload(40, seed=11, today=TODAY)
+    ids = services.import_records(clinic.nurse, records[:30])
+    before = services.caseload_overview(TODAY)
+    # one woman screened (a mood task and flag), one woman's fracture taken out, one woman new
+    services.add_clinical_entry(clinic.nurse, ids[3], EpdsScreen(assessed_on=TODAY, score=25, self_harm_item=2),
+                                today=TODAY)
+    fractured = next(pid for pid in ids if services.patient_view(pid, TODAY).fractures)
+    fracture = services.patient_view(fractured, TODAY).fractures[0]
+    services.mark_entered_in_error(clinic.nurse, "fracture", fracture.id, expected_version=fracture.version,
+                                   reason="another woman's")
+    (newcomer,) = services.import_records(clinic.nurse, records[30:31])
+    changed = {ids[3], fractured, newcomer, 999_999}  # and an id that is no live woman's: no line
+    with counting_queries() as counted:
+        updated = caseload_overview_updated(before, changed)
+    assert counted.count <= 20  # her tables once each, not the caseload's
+    again = services.caseload_overview(TODAY)
+    assert updated.rows == again.rows and updated.tasks == again.tasks
+    assert dict(updated.tasks_by_patient) == dict(again.tasks_by_patient)
+    assert updated.rows != before.rows and updated.tasks != before.tasks  # the changes are in it
+    assert any(t.code == "MOOD" for t in updated.tasks_by_patient[ids[3]])
+    # nobody named: the same overview; someone named who did not change: the same lines and tasks
+    assert caseload_overview_updated(again, ()).rows == again.rows
+    assert caseload_overview_updated(again, {ids[0]}).tasks == again.tasks

@@ -387,3 +387,29 @@ def test_a_write_that_changes_many_women_announces_them_in_one_statement(postgre
     assert queries.count == 1
     assert first_report(watching) is ALL
     watching.close()
+
+
+def test_a_change_to_a_few_women_works_out_only_them_and_the_window_shows_what_a_full_read_shows(
+        window, demo_clinic, qtbot, monkeypatch):
+    import ui.main_window as main_window
+    from pao_clinic.record import EpdsScreen
+    from pao_clinic.services.caseload import FLAG_MOOD
+
+    full_reads = []
+    real_load = main_window.load_lists
+    monkeypatch.setattr(main_window, "load_lists", lambda on: full_reads.append(on) or real_load(on))
+    today = window.shown_on
+    her = next(r for r in window.caseload_model.rows() if not r.has_flag(FLAG_MOOD))
+    elsewhere(lambda: services.add_clinical_entry(
+        demo_clinic.nurse, her.patient_id, EpdsScreen(assessed_on=today, score=26, self_harm_item=3), today=today))
+    with qtbot.waitSignal(window.refreshed, timeout=20_000):
+        window._on_live_refresh_changed(frozenset({her.patient_id}))  # as LiveRefresh reports her
+    assert full_reads == []  # only she was read and worked out
+    shown = {r.patient_id: r for r in window.caseload_model.rows()}
+    assert shown[her.patient_id].has_flag(FLAG_MOOD)
+    overview = services.caseload_overview(today)
+    assert list(overview.rows) == sorted(window.caseload_model.rows(), key=lambda r: r.patient_id)
+    assert list(overview.tasks) == sorted(window.worklist_model.rows(), key=lambda t: t.sort_key)
+    with qtbot.waitSignal(window.refreshed, timeout=20_000):
+        window._on_live_refresh_changed(ALL)  # not one woman's change: everything read again
+    assert full_reads == [today]

@@ -43,7 +43,7 @@ from pao_clinic.gate import WorklistTask
 from pao_clinic.gate.task_words import task_words
 from pao_clinic.record.dates import written_date
 from pao_clinic.services import Actor, CaseloadRow
-from pao_clinic.services.caseload import caseload_first_rows
+from pao_clinic.services.caseload import CaseloadOverview, caseload_first_rows, caseload_overview_updated
 from pao_clinic.services.patient_view import banner_name
 
 from .caseload_model import (
@@ -53,7 +53,7 @@ from .check_dialog import CheckMedicationDialog
 from .entry_forms import EntryForm, open_entry_form
 from .patient_record import SECTION_TITLES, PatientRecordWidget, section_for_task
 from .patient_tabs import PatientTabs
-from .live_refresh import LiveRefresh
+from .live_refresh import ALL, LiveRefresh
 from .resources import resource_path
 from .settings_dialog import SettingsDialog
 from .workers import Worker, WorkerPool
@@ -106,10 +106,13 @@ FIRST_LINES_FITTED = 40
 FIRST_LINES_PAINT_MS = 100
 
 
-def load_lists(on: date) -> tuple[list[CaseloadRow], list[WorklistTask]]:
+#: Women named by one change (others' saves) worked out again by themselves; more (an import): all read again.
+UPDATED_AT_MOST = 500
+
+
+def load_lists(on: date) -> CaseloadOverview:
     """The caseload and the worklist on one day, from one read (runs on a worker thread)."""
-    overview = services.caseload_overview(on)
-    return list(overview.rows), list(overview.tasks)
+    return services.caseload_overview(on)
 
 
 def plural(n: int, word: str) -> str:
@@ -387,6 +390,7 @@ class MainWindow(QMainWindow):
         self._refresh_worker: Worker | None = None
         self._first_rows_worker: Worker | None = None
         self._waiting_refresh: Worker | None = None  # the full refresh, started once the first lines are painted
+        self._overview: CaseloadOverview | None = None  # the lines and tasks on screen, as worked out
         self._caseload_worklist_height: int | None = None  # the worklist's height on the Caseload tab, kept
         self._loaded_once = False
         self.shown_on: date | None = None  # the day the lists on screen were worked out for
@@ -759,10 +763,11 @@ class MainWindow(QMainWindow):
         self._first_rows_worker = None  # the full refresh behind it reads the same tables and says what is wrong
         self._start_waiting_refresh()
 
-    def _on_refresh_worker_finished(self, result: tuple[list[CaseloadRow], list[WorklistTask]]) -> None:
+    def _on_refresh_worker_finished(self, overview: CaseloadOverview) -> None:
         self._refresh_worker = None
         self.refresh_action.setEnabled(True)
-        rows, tasks = result
+        self._overview = overview
+        rows, tasks = list(overview.rows), list(overview.tasks)
         self.shown_on = self._requested_on
         selected = self.selected_patient()
         self.caseload_model.set_rows(rows)
@@ -817,8 +822,23 @@ class MainWindow(QMainWindow):
                 header.resizeSection(column, min(max(title_width + 24, content_width + 4), widest))
 
     def _on_live_refresh_changed(self, patient_ids) -> None:
-        """Someone saved: the lists and open records read again; an open form says so and keeps its input."""
-        self.refresh()  # its answer reloads every open record too
+        """Someone saved: the lists and open records read again; an open form says so and keeps its input.
+
+        When the change names a few women, on the day shown, with nothing being read: only they are
+        worked out again and everyone else's line and tasks are kept (`caseload_overview_updated`).
+        """
+        if (patient_ids is ALL or self._overview is None or self._refresh_worker is not None
+                or self._first_rows_worker is not None or len(patient_ids) > UPDATED_AT_MOST
+                or self.today() != self.shown_on):
+            self.refresh()  # its answer reloads every open record too
+        else:
+            self._requested_on = self.shown_on
+            worker = Worker(caseload_overview_updated, self._overview, frozenset(patient_ids))
+            worker.signals.finished.connect(self._on_refresh_worker_finished)
+            worker.signals.errored.connect(self._on_refresh_worker_errored)
+            self._refresh_worker = worker  # a refresh asked meanwhile replaces it, as it replaces a refresh
+            self.refresh_action.setEnabled(False)
+            self._pool.start(worker)
         now = datetime.now()
         for record in self.patient_tabs.records():
             actions = getattr(record, "record_actions", None)

@@ -8,9 +8,9 @@ worklist tasks, all worked out once per woman from the same read of the caseload
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from pao_clinic.clinic_settings import ClinicSettings
 from pao_clinic.gate import clinical_facts, worklist
@@ -22,7 +22,7 @@ from pao_clinic.record import PatientRecord, codes
 from pao_clinic.record.dates import age_on
 from pao_clinic.record.nhs_number import format_nhs_number
 from pao_clinic.services.clinic import clinic_settings
-from pao_clinic.services.snapshots import LIST_NAMES, collector_paused, patient_record_batches
+from pao_clinic.services.snapshots import LIST_NAMES, collector_paused, load_patient_records, patient_record_batches
 
 # Kinds of status flag on a caseload line (each flag also carries its words).
 FLAG_PREGNANT = "blocked_pregnant"
@@ -176,6 +176,7 @@ class CaseloadOverview:
     on: date
     rows: tuple[CaseloadRow, ...]
     tasks: tuple[WorklistTask, ...]
+    tasks_by_patient: Mapping[int, tuple[WorklistTask, ...]] = field(default_factory=dict)  # patient id -> hers
 
 
 def caseload_overview(on: date | None = None) -> CaseloadOverview:
@@ -185,19 +186,53 @@ def caseload_overview(on: date | None = None) -> CaseloadOverview:
     worked out once and give both her line (with its flags) and her share of the worklist.
     """
     on = on or date.today()
-    settings = clinic_settings()
-    rows: list[CaseloadRow] = []
-    tasks: list[WorklistTask] = []
     from pao_clinic.services.letters import sent_letters  # here: importing the letters' PDF code costs 0.3 s
 
     letters = sent_letters()
     with collector_paused():  # every woman's facts, line and tasks: values that form no cycles
-        for record in _caseload_records():
-            facts, hers = _tasks_of(record, on, settings, letters.get(record.id))
-            rows.append(caseload_row(record, on, settings, facts=facts, tasks=hers))
-            tasks.extend(hers)
+        rows, by_patient = _worked_out(_caseload_records(), on, clinic_settings(), letters)
+    return _overview(on, rows, by_patient)
+
+
+def _worked_out(records: Iterable[PatientRecord], on: date, settings: ClinicSettings,
+                letters: Mapping[int, Mapping[str, SentLetter]]) -> tuple[list[CaseloadRow], dict[int, tuple]]:
+    """Each woman's line and her tasks, her facts worked out once for both."""
+    rows: list[CaseloadRow] = []
+    by_patient: dict[int, tuple[WorklistTask, ...]] = {}
+    for record in records:
+        facts, hers = _tasks_of(record, on, settings, letters.get(record.id))
+        rows.append(caseload_row(record, on, settings, facts=facts, tasks=hers))
+        if hers:
+            by_patient[record.id] = tuple(hers)
+    return rows, by_patient
+
+
+def _overview(on: date, rows: list[CaseloadRow], by_patient: dict[int, tuple[WorklistTask, ...]]) -> CaseloadOverview:
+    tasks = [task for hers in by_patient.values() for task in hers]
     tasks.sort(key=lambda t: t.sort_key)  # as gate.worklist orders them
-    return CaseloadOverview(on=on, rows=tuple(rows), tasks=tuple(tasks))
+    return CaseloadOverview(on=on, rows=tuple(rows), tasks=tuple(tasks), tasks_by_patient=by_patient)
+
+
+def caseload_overview_updated(previous: CaseloadOverview, patient_ids: Iterable[int]) -> CaseloadOverview:
+    """`previous` with the lines and tasks of these women worked out again (a woman no longer live: no line).
+
+    For the window when others save: the women named by the new audit entries are read
+    (a fixed number of queries, whatever the caseload's size) and everyone else's line and
+    tasks are kept as they were worked out, on the same day.  The answer is the one
+    `caseload_overview(previous.on)` would give when only these women changed since.
+    """
+    from pao_clinic.services.letters import sent_letters
+
+    changed = set(patient_ids)
+    on = previous.on
+    records = load_patient_records(changed, lists=CASELOAD_LISTS, risk_factors=False) if changed else []
+    with collector_paused():
+        fresh_rows, fresh_tasks = _worked_out(records, on, clinic_settings(), sent_letters(changed) if changed else {})
+    lines = {row.patient_id: row for row in previous.rows if row.patient_id not in changed}
+    lines.update((row.patient_id, row) for row in fresh_rows)
+    by_patient = {pid: hers for pid, hers in previous.tasks_by_patient.items() if pid not in changed}
+    by_patient.update(fresh_tasks)
+    return _overview(on, [lines[pid] for pid in sorted(lines)], by_patient)
 
 
 def caseload_first_rows(on: date | None = None) -> list[CaseloadRow]:
@@ -262,5 +297,5 @@ def caseload_worklist(on: date | None = None) -> list[WorklistTask]:
 __all__ = [
     "FLAG_PREGNANT", "FLAG_BREASTFEEDING", "FLAG_DECISION_DUE", "FLAG_REPEAT_FRACTURE", "FLAG_REFERRAL_OVERDUE",
     "FLAG_MOOD", "FLAG_KINDS", "CaseloadFlag", "CaseloadRow", "caseload_flags", "caseload_row", "CaseloadOverview",
-    "caseload_overview", "caseload_first_rows", "caseload_rows", "caseload_worklist", "TASK_WORDS", "task_words",
+    "caseload_overview", "caseload_overview_updated", "caseload_first_rows", "caseload_rows", "caseload_worklist", "TASK_WORDS", "task_words",
 ]
