@@ -297,13 +297,17 @@ def _read_object(value: object, path: str, shape: _Shape, problems: list[Problem
                 problems.append(Problem(_path(path, name), message))
     arguments: dict[str, Any] = {}
     for key in shape.keys:
-        key_path = f"{path}.{key.name}" if path else key.name  # as _path writes a key of the format
         raw = value.get(key.name)
         if raw is None:  # null and an absent key mean the same thing
             if key.required:
-                problems.append(Problem(key_path, "is required"))
+                problems.append(Problem(f"{path}.{key.name}" if path else key.name, "is required"))
             continue
-        read = _read_value(raw, key_path, key, problems)
+        kind = key.kind
+        if raw.__class__ is str and (kind == "text" or (kind == "date" and raw in _DATES_READ)):
+            read = raw if kind == "text" else _DATES_READ[raw]  # the usual case: no path written out
+        else:
+            key_path = f"{path}.{key.name}" if path else key.name  # as _path writes a key of the format
+            read = _read_value(raw, key_path, key, problems)
         if key.blank_is_absent and isinstance(read, str) and not read.strip():
             continue
         if read is not None:

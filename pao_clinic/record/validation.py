@@ -215,6 +215,19 @@ def _listing(options: Sequence[str]) -> str:
     return ", ".join(options)
 
 
+def _field_names(value: object) -> tuple[str, ...]:
+    """The names of a record value's fields, in order (`dataclasses.fields`, asked once per type)."""
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(field.name for field in fields(value))  # type: ignore[arg-type]
+    return names
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_PLACES: dict[str, dict[str, str]] = {}  # "fractures" -> {"note": "fractures.note"}
+
+
 def _blank(text: str | None) -> bool:
     return text is None or not text.strip()
 
@@ -250,33 +263,47 @@ class _RecordRules:
         for path, place, text in self.texts():
             # a hospital number's length has its own rule and words (see hospital_number)
             most = None if place == "hospital_number" else TEXT_LIMITS.get(place)
+            if BROKEN_CHARACTER.search(text) is None and (most is None or len(text) <= most):
+                continue  # (the path is written out only for a text with a problem)
+            if path.__class__ is tuple:
+                path = f"{path[0]}[{path[1]}].{path[2]}"
             problem = _text_problem(path, text, most)
             if problem is not None:
                 yield problem
 
-    def texts(self) -> Iterator[tuple[str, str, str]]:
-        """Every text of the record: its path, its place in `limits.TEXT_LIMITS`, the text."""
+    def texts(self) -> Iterator[tuple]:
+        """Every text of the record: its path (an entry's as (list, index, field), written out only
+        when needed), its place in `limits.TEXT_LIMITS`, the text."""
         record = self.record
-        for field in fields(record):
-            value = getattr(record, field.name)
+        for name in _field_names(record):
+            value = getattr(record, name)
             if isinstance(value, str):
-                yield field.name, field.name, value
-            elif field.name in ("risk_factors", "history"):
+                yield name, name, value
+            elif name in ("risk_factors", "history"):
                 for index, code in enumerate(value):
                     if isinstance(code, str):
-                        yield f"{field.name}[{index}]", field.name, code
+                        yield f"{name}[{index}]", name, code
         for group in ("contact", "gp"):
             value = getattr(record, group)
-            for field in fields(value) if value is not None else ():
-                text = getattr(value, field.name)
+            for name in _field_names(value) if value is not None else ():
+                text = getattr(value, name)
                 if isinstance(text, str):
-                    yield f"{group}.{field.name}", f"{group}.{field.name}", text
+                    yield f"{group}.{name}", f"{group}.{name}", text
         for name, _item_type, _main_date in CLINICAL_LISTS:
-            for index, item in enumerate(getattr(record, name)):
-                for field in fields(item):
-                    text = getattr(item, field.name)
+            items = getattr(record, name)
+            if not items:
+                continue
+            places = _PLACES.get(name)
+            if places is None:
+                places = _PLACES[name] = {}
+            for index, item in enumerate(items):
+                for field in _field_names(item):
+                    text = getattr(item, field)
                     if isinstance(text, str):
-                        yield f"{name}[{index}].{field.name}", f"{name}.{field.name}", text
+                        place = places.get(field)
+                        if place is None:
+                            place = places[field] = f"{name}.{field}"
+                        yield (name, index, field), place, text
 
     def rules(self) -> Iterator[Problem]:
         yield from self.identity()
@@ -289,8 +316,8 @@ class _RecordRules:
         yield from self.free_text("ref", self.record.ref)
         for group in ("contact", "gp"):
             value = getattr(self.record, group)
-            for field in fields(value) if value is not None else ():
-                yield from self.free_text(f"{group}.{field.name}", getattr(value, field.name))
+            for name in _field_names(value) if value is not None else ():
+                yield from self.free_text(f"{group}.{name}", getattr(value, name))
         item_rules = {
             "contraception": self.contraception,
             "dental_reviews": None,
@@ -403,22 +430,22 @@ class _RecordRules:
 
     def dates(self, name: str, path: str, item: object) -> Iterator[Problem]:
         born = self.record.date_of_birth
-        for field in fields(item):  # type: ignore[arg-type]
-            value = getattr(item, field.name)
+        for field_name in _field_names(item):
+            value = getattr(item, field_name)
             if not isinstance(value, date):
                 continue
-            if value > self.today and (name, field.name) not in MAY_BE_IN_THE_FUTURE:
-                yield Problem(f"{path}.{field.name}",
+            if value > self.today and (name, field_name) not in MAY_BE_IN_THE_FUTURE:
+                yield Problem(f"{path}.{field_name}",
                               f"{written_date(value)} is in the future (today is {written_date(self.today)})")
-            elif (name, field.name) in _HOW_FAR_AHEAD and value > self.latest(name, field.name):
-                problem = Problem(f"{path}.{field.name}",
-                                  f"{written_date(value)} is more than {_how_far(name, field.name)} after today "
+            elif (name, field_name) in _HOW_FAR_AHEAD and value > self.latest(name, field_name):
+                problem = Problem(f"{path}.{field_name}",
+                                  f"{written_date(value)} is more than {_how_far(name, field_name)} after today "
                                   f"({written_date(self.today)}); please check the year")
                 self.far_ahead.add(problem)
                 yield problem
             if value < born and self.birth_is_plausible:
                 # (safer choice) nothing in her record happened before she was born
-                yield Problem(f"{path}.{field.name}",
+                yield Problem(f"{path}.{field_name}",
                               f"{written_date(value)} is before her date of birth ({written_date(born)})")
 
     def latest(self, name: str, field: str) -> date:
