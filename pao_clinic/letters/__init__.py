@@ -9,7 +9,6 @@ from pao_clinic.letters.content import (
     Author, LetterContent, Letterhead, MissingItem, Recipient, ReferralAddress, SPECIALTY_NAMES,
     build_letter_content, issue_problems, missing_items,
 )
-from pao_clinic.letters.pdf import render_letter_pdf
 from pao_clinic.letters.templates import PLACEHOLDERS, TemplateError, check_templates, load_template
 
 __all__ = [
@@ -17,3 +16,12 @@ __all__ = [
     "SPECIALTY_NAMES", "TemplateError", "build_letter_content", "check_templates", "issue_problems",
     "load_template", "missing_items", "render_letter_pdf",
 ]
+
+
+def __getattr__(name: str):
+    """`render_letter_pdf` is imported when first used, so importing the letters does not load reportlab."""
+    if name == "render_letter_pdf":
+        from pao_clinic.letters.pdf import render_letter_pdf
+
+        return render_letter_pdf
+    raise AttributeError(f"module 'pao_clinic.letters' has no attribute {name!r}")

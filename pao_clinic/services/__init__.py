@@ -22,6 +22,7 @@ _MODULE_OF: dict[str, str] = {
     "caseload_rows": "caseload",
     "caseload_worklist": "caseload",
     "caseload_first_rows": "caseload",
+    "caseload_overview_updated": "caseload",
     # clinic
     "DEMO_FLAG": "clinic",
     "check_letter_templates": "clinic",

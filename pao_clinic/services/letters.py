@@ -43,7 +43,6 @@ from pao_clinic.letters.content import (
     missing_items,
 )
 from pao_clinic.letters.content import SPECIALTY_NAMES
-from pao_clinic.letters.pdf import render_letter_pdf
 from pao_clinic.record import Referral
 from pao_clinic.record.codes import OPEN_REFERRAL_STATUSES, SPECIALTIES
 from pao_clinic.record.dates import written_date
@@ -369,6 +368,13 @@ def record_letter_saved(actor: Actor, document_id: int, *, file_name: str | None
     """Audit that `actor` saved the issued letter as a PDF file (who, when, which letter, the file's name)."""
     file_name = readable(file_name)[:LOGO_PATH_MAX_LENGTH] if file_name else None  # a path, whatever its bytes
     _record_letter_use(actor, document_id, "saved", "Saving a letter", {"file": file_name})
+
+
+def render_letter_pdf(content, *, draft: bool) -> bytes:
+    """`letters.pdf.render_letter_pdf`, imported at the first letter: reportlab is not loaded at start."""
+    from pao_clinic.letters.pdf import render_letter_pdf as render
+
+    return render(content, draft=draft)
 
 
 @dataclass(frozen=True, slots=True)
