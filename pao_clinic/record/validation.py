@@ -225,7 +225,8 @@ def _field_names(value: object) -> tuple[str, ...]:
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-_PLACES: dict[str, dict[str, str]] = {}  # "fractures" -> {"note": "fractures.note"}
+_ENTRY_LIMITS: dict[str, dict[str, int | None]] = {}  # "fractures" -> {"note": TEXT_LIMITS["fractures.note"]}
+_NOT_KNOWN = object()
 
 
 def _blank(text: str | None) -> bool:
@@ -263,17 +264,16 @@ class _RecordRules:
         for path, place, text in self.texts():
             # a hospital number's length has its own rule and words (see hospital_number)
             most = None if place == "hospital_number" else TEXT_LIMITS.get(place)
-            if BROKEN_CHARACTER.search(text) is None and (most is None or len(text) <= most):
-                continue  # (the path is written out only for a text with a problem)
-            if path.__class__ is tuple:
-                path = f"{path[0]}[{path[1]}].{path[2]}"
             problem = _text_problem(path, text, most)
             if problem is not None:
                 yield problem
 
-    def texts(self) -> Iterator[tuple]:
-        """Every text of the record: its path (an entry's as (list, index, field), written out only
-        when needed), its place in `limits.TEXT_LIMITS`, the text."""
+    def texts(self) -> Iterator[tuple[str, str, str]]:
+        """Every text of the record: its path, its place in `limits.TEXT_LIMITS`, the text.
+
+        An entry's text that is within its limit and whole (most of them) is passed over here, its
+        path never written out: `text_problems` would find nothing in it.
+        """
         record = self.record
         for name in _field_names(record):
             value = getattr(record, name)
@@ -289,21 +289,24 @@ class _RecordRules:
                 text = getattr(value, name)
                 if isinstance(text, str):
                     yield f"{group}.{name}", f"{group}.{name}", text
+        search = BROKEN_CHARACTER.search
         for name, _item_type, _main_date in CLINICAL_LISTS:
             items = getattr(record, name)
             if not items:
                 continue
-            places = _PLACES.get(name)
-            if places is None:
-                places = _PLACES[name] = {}
+            limits = _ENTRY_LIMITS.get(name)
+            if limits is None:
+                limits = _ENTRY_LIMITS[name] = {}
             for index, item in enumerate(items):
                 for field in _field_names(item):
                     text = getattr(item, field)
                     if isinstance(text, str):
-                        place = places.get(field)
-                        if place is None:
-                            place = places[field] = f"{name}.{field}"
-                        yield (name, index, field), place, text
+                        most = limits.get(field, _NOT_KNOWN)
+                        if most is _NOT_KNOWN:
+                            most = limits[field] = TEXT_LIMITS.get(f"{name}.{field}")
+                        if search(text) is None and (most is None or len(text) <= most):
+                            continue
+                        yield f"{name}[{index}].{field}", f"{name}.{field}", text
 
     def rules(self) -> Iterator[Problem]:
         yield from self.identity()
