@@ -10,12 +10,11 @@ as `load_patient_records`; entries and patients marked entered in error are left
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 from collections.abc import Iterable
 
 from pao_clinic.exchange import row_keys, row_writer
-from pao_clinic.services.snapshots import CLINICAL_LISTS
+from pao_clinic.services.snapshots import CLINICAL_LISTS, collector_paused
 from pao_clinic.storage.connection import database
 from pao_clinic.storage.models import Patient, PatientHistory, PatientRiskFactor, PregnancyRow
 
@@ -48,15 +47,8 @@ def exchange_patients(patient_ids: Iterable[int] | None = None) -> list[dict]:
     wanted = None if patient_ids is None else sorted(set(patient_ids))
     if wanted is not None and not wanted:
         return []
-    # Hundreds of thousands of small acyclic objects: the cycle collector would only re-scan
-    # them over and over (a tenth of the time), so it rests while they are made.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():  # hundreds of thousands of small acyclic objects (snapshots.collector_paused)
         return _exchange_patients(wanted)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _exchange_patients(wanted: list[int] | None) -> list[dict]:
