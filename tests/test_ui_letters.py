@@ -483,3 +483,32 @@ def test_a_draft_correction_issued_elsewhere_first_is_refused_in_words_and_leave
     assert f"already replaced by letter {elsewhere}" in view.status_label.text()
     listed(qtbot, view, patient_view(patient_id, ON))
     assert [r.kind for r in view.model.rows()] == [ISSUED, ISSUED]
+
+
+def test_closing_her_record_waits_for_the_letters_read_on_its_own_workers(qtbot, clinic, monkeypatch):
+    """A read of her issued letters must not outlive her record (nor the database it reads)."""
+    from datetime import date as _date
+
+    from ui.patient_tabs import PatientTabs
+
+    set_letterhead()
+    patient_id, _referral_id = register_lucja(clinic)
+    tabs = PatientTabs(actor=clinic.nurse, today=_date.today)
+    qtbot.addWidget(tabs)
+    record = tabs.open_patient(patient_id)
+    qtbot.waitUntil(lambda: record.view is not None, timeout=20_000)
+    letters = record.sections["referrals"].letters
+    qtbot.waitUntil(lambda: not letters.is_loading(), timeout=20_000)
+    real_read = letter_service.issued_letters
+    reading = threading.Event()
+
+    def slow_read(*args):
+        reading.set()
+        threading.Event().wait(0.5)  # a slow server
+        return real_read(*args)
+
+    monkeypatch.setattr(letter_service, "issued_letters", slow_read)
+    letters.show_view(record.view)  # a read under way
+    assert reading.wait(10)
+    tabs.shut_down()
+    assert letters.pool._pool.activeThreadCount() == 0 and not letters.is_loading()

@@ -378,6 +378,7 @@ class LettersView(QWidget):
         self.setObjectName("lettersView")
         self.actor: Actor | None = None
         self.view: PatientView | None = None
+        self._own_pool = pool is None
         self.pool = pool or WorkerPool(self)
         self.batch_worker: Worker | None = None
         self.progress: QProgressDialog | None = None
@@ -521,6 +522,15 @@ class LettersView(QWidget):
             self._issued_worker = worker
             self.pool.start(worker)
         self.fill_list()
+
+    def shut_down(self) -> None:
+        """Her record closes: the letters read or printed on this view's workers are stopped and waited for
+        (a read must not outlive the record, or the database it reads)."""
+        self._cancel_issued_read()
+        if self._own_pool:
+            self.pool.shut_down()
+        else:
+            self.pool.cancel_all()
 
     def is_loading(self) -> bool:
         """Her issued letters are being read."""

@@ -207,6 +207,9 @@ class RecordSection(QWidget):
     def show_view(self, view: PatientView) -> None:  # pragma: no cover - each section says
         raise NotImplementedError
 
+    def close_section(self) -> None:
+        """Her record is being closed: a page that reads on workers of its own stops them and waits."""
+
 
 def _section_heading(text: str) -> QLabel:
     label = QLabel(text)
@@ -596,6 +599,8 @@ class PatientRecordWidget(QWidget):
         if self._worker is not None:
             self._worker.cancel()
             self._worker = None
+        for page in self.sections.values():
+            page.close_section()
         if self._own_pool:
             self._pool.shut_down()
 

@@ -1122,6 +1122,9 @@ class ReferralsSection(ListSection):
     status_change_requested = Signal(object)
     letters_changed = Signal(int)   # her patient id: a letter was issued (its referral is now sent)
 
+    def close_section(self) -> None:
+        self.letters.shut_down()
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.referrals = self.add_table(EntryTable(self, ReferralTableModel(self), "referralTable",
