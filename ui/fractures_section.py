@@ -14,14 +14,16 @@ from typing import Any, Iterable, Mapping
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QVBoxLayout, QWidget,
 )
 
 from pao_clinic.record import codes
 from pao_clinic.record.dates import written_date
 from pao_clinic.services import AuditHistoryEntry, PatientView
 
-from .caseload_model import ALIGN_NUMBER, ALIGN_TEXT, ROW_ROLE, SORT_ROLE, RowSortProxy, RowTableModel
+from .caseload_model import (
+    ALIGN_NUMBER, ALIGN_TEXT, ROW_ROLE, SORT_ROLE, RowSortProxy, RowTableModel, list_table_view,
+)
 from .patient_record import RecordSection
 from .section_actions import ButtonWords, EntryActions
 from .spine_diagram import (
@@ -144,21 +146,14 @@ class FracturesSection(RecordSection):
         self.model = FractureTableModel(self)
         self.proxy = RowSortProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setObjectName("fractureTable")
-        self.table.setAccessibleName("Her fractures")
+        self.table = list_table_view("fractureTable", "Her fractures")
         self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # a level fractured twice selects both its rows (clicking the spine)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.horizontalHeader().setHighlightSections(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setResizeContentsPrecision(20)  # columns sized from 20 rows, not all 40

@@ -42,8 +42,8 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QMessageBox, QProgressDialog, QPushButton, QScrollArea, QSplitter,
-    QTableView, QVBoxLayout, QWidget,
+    QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QMessageBox, QProgressDialog, QPushButton, QScrollArea, QSplitter,
+    QVBoxLayout, QWidget,
 )
 
 from pao_clinic.errors import PaoClinicError, ValidationError
@@ -53,7 +53,7 @@ from pao_clinic.record.dates import written_date
 from pao_clinic.services import Actor
 from pao_clinic.services.patient_view import PatientView
 
-from .caseload_model import ALIGN_TEXT, ROW_ROLE, RowSortProxy, RowTableModel
+from .caseload_model import ALIGN_TEXT, ROW_ROLE, RowSortProxy, RowTableModel, list_table_view
 from .workers import Worker, WorkerPool
 
 
@@ -393,15 +393,7 @@ class LettersView(QWidget):
         self.model = LetterTableModel(self)
         self.proxy = RowSortProxy(self)
         self.proxy.setSourceModel(self.model)
-        table = QTableView()
-        table.setObjectName("letterTable")
-        table.setAccessibleName("Her letters: drafts and issued letters")
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setSortingEnabled(True)
-        table.verticalHeader().hide()
+        table = list_table_view("letterTable", "Her letters: drafts and issued letters")
         table.horizontalHeader().setStretchLastSection(True)
         table.setWordWrap(False)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)   # a long title ends in "..."; its tooltip tells all

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pao_clinic.record import codes
 from pao_clinic.record.nhs_number import format_nhs_number
-from pao_clinic.errors import AuthenticationError, PaoClinicError
+from pao_clinic.errors import AuthenticationError, PaoClinicError, ValidationError
 from pao_clinic.environment import PASSWORD_ENV, USER_ENV
 
 
@@ -87,6 +87,14 @@ def read_password(prompt: str) -> str:
     if not sys.stdin or not sys.stdin.isatty():
         raise AuthenticationError(f"no password: set {PASSWORD_ENV} or run the command in a terminal")
     return getpass.getpass(prompt)
+
+
+def ask_twice(prompt: str, field: str, plural: str) -> str:
+    """A new secret typed twice, hidden, in the terminal; ValidationError at `field` when the two differ."""
+    secret = getpass.getpass(prompt)
+    if getpass.getpass("Again: ") != secret:
+        raise ValidationError(f"{field}: the two {plural} differ")
+    return secret
 
 
 def sign_in(args):

@@ -16,9 +16,8 @@ import os
 import sys
 from pathlib import Path
 
-from pao_clinic.cli.arguments import UsageError, sign_in
+from pao_clinic.cli.arguments import UsageError, ask_twice, sign_in
 from pao_clinic.environment import NEW_PASSPHRASE_ENV, PASSPHRASE_ENV
-from pao_clinic.errors import ValidationError
 
 
 def add_commands(sub, common) -> dict:
@@ -50,7 +49,7 @@ def ask_passphrase_in_terminal(url: str) -> None:
     if database_file_exists(url):
         use_passphrase(url, getpass.getpass(f"Passphrase for {file}: "))
     else:
-        use_passphrase(url, _ask_twice(f"Passphrase for the new encrypted database {file}: "))
+        use_passphrase(url, ask_twice(f"Passphrase for the new encrypted database {file}: ", "passphrase", "passphrases"))
 
 
 def read_new_passphrase(what: str) -> str:
@@ -59,14 +58,7 @@ def read_new_passphrase(what: str) -> str:
         return given
     if not sys.stdin or not sys.stdin.isatty():
         raise UsageError(f"no new passphrase: set {NEW_PASSPHRASE_ENV} or run the command in a terminal")
-    return _ask_twice(f"New passphrase for {what}: ")
-
-
-def _ask_twice(prompt: str) -> str:
-    passphrase = getpass.getpass(prompt)
-    if getpass.getpass("Again: ") != passphrase:
-        raise ValidationError("passphrase: the two passphrases differ")
-    return passphrase
+    return ask_twice(f"New passphrase for {what}: ", "passphrase", "passphrases")
 
 
 def _cmd_encrypt(args) -> int:

@@ -7,12 +7,11 @@ input with `--password-stdin`, else from a hidden prompt asked twice.
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 from pao_clinic.record import codes
 from pao_clinic.errors import ValidationError
-from pao_clinic.cli.arguments import CommandParser, UsageError, sign_in
+from pao_clinic.cli.arguments import CommandParser, UsageError, ask_twice, sign_in
 
 
 def add_commands(sub, common) -> dict:
@@ -46,10 +45,7 @@ def _new_password(args) -> str:
         return sys.stdin.readline().rstrip("\r\n")
     if not sys.stdin.isatty():
         raise UsageError("give --password-stdin to read the new password from standard input")
-    password = getpass.getpass(f"New password for {args.name}: ")
-    if getpass.getpass("Again: ") != password:
-        raise ValidationError("password: the two passwords differ")
-    return password
+    return ask_twice(f"New password for {args.name}: ", "password", "passwords")
 
 
 def _cmd_user(args) -> int:

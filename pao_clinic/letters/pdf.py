@@ -122,7 +122,8 @@ _STYLES = _styles()     # shared by every document: a style is never changed onc
 
 # --- page decoration ------------------------------------------------------------------
 
-def _draw_header(canvas: Canvas, content: LetterContent, draft: bool) -> None:
+def draw_identifier_band(canvas: Canvas, identifier_line: str) -> None:
+    """Her name, date of birth and numbers in the band at the top of a page (letters and the summary)."""
     top = PAGE_HEIGHT - MARGIN + 4 * mm
     canvas.saveState()
     canvas.setFillColor(BAND)
@@ -130,7 +131,7 @@ def _draw_header(canvas: Canvas, content: LetterContent, draft: bool) -> None:
     canvas.rect(MARGIN, top - HEADER_HEIGHT, FRAME_WIDTH, HEADER_HEIGHT, stroke=1, fill=1)
     canvas.setFillColor(INK)
     canvas.setFont(FONT_BOLD, 8.6)
-    canvas.drawString(MARGIN + 3 * mm, top - 5.8 * mm, _plain(content.identifier_line))
+    canvas.drawString(MARGIN + 3 * mm, top - 5.8 * mm, _plain(identifier_line))
     canvas.restoreState()
 
 
@@ -215,7 +216,7 @@ def _numbered_canvas(content: LetterContent, draft: bool) -> type[Canvas]:
     """The letter's canvas: her identifiers in the header and the footer on every page."""
 
     def decorate(canvas: Canvas, number: int, total: int) -> None:
-        _draw_header(canvas, content, draft)
+        draw_identifier_band(canvas, content.identifier_line)
         _draw_footer(canvas, content, draft, number, total)
 
     return page_numbered_canvas(decorate)

@@ -39,7 +39,7 @@ from pao_clinic.letters.content import (
     _risk_factor_lines, _safety_alerts, gp_recipient, patient_heading,
 )
 from pao_clinic.letters.pdf import (
-    page_numbered_canvas,
+    draw_identifier_band, page_numbered_canvas,
     ACCENT, BAND, FONT, FONT_BOLD, FRAME_WIDTH, HEADER_HEIGHT, INK, MARGIN, MUTED, PAGE_HEIGHT, RULE, URGENT,
     _Letter, _plain, _text, register_fonts,
 )
@@ -48,7 +48,7 @@ from pao_clinic.record import PatientRecord, codes
 from pao_clinic.record.dates import age_on, written_date
 from pao_clinic.record.nhs_number import format_nhs_number
 from pao_clinic.timeline import (
-    BAR, CREATED, ERA, HIGH_TRAUMA, LANE_DECISIONS, LANE_DEXA, LANE_FEEDING, LANE_FRACTURES, LANE_MEDICATIONS,
+    BAR, CREATED, HIGH_TRAUMA, LANE_DECISIONS, LANE_DEXA, LANE_FEEDING, LANE_FRACTURES, LANE_MEDICATIONS,
     LANE_PREGNANCIES, LANE_REFERRALS, PRESENTATION, REPEAT, REVIEW, SEEN, SEEN_AGAIN, SENT, Timeline, TimelineItem,
     patient_timeline,
 )
@@ -550,14 +550,8 @@ class _Summary(_Letter):
 
 def _decorate_page(canvas: Canvas, content: SummaryContent, number: int, total: int) -> None:
     """Her identifiers in the band at the top; clinic, date and "Page N of M" at the foot."""
-    top = PAGE_HEIGHT - MARGIN + 4 * mm
+    draw_identifier_band(canvas, content.identifier_line)
     canvas.saveState()
-    canvas.setFillColor(BAND)
-    canvas.setStrokeColor(RULE)
-    canvas.rect(MARGIN, top - HEADER_HEIGHT, FRAME_WIDTH, HEADER_HEIGHT, stroke=1, fill=1)
-    canvas.setFillColor(INK)
-    canvas.setFont(FONT_BOLD, 8.6)
-    canvas.drawString(MARGIN + 3 * mm, top - 5.8 * mm, _plain(content.identifier_line))
     canvas.setStrokeColor(RULE)
     canvas.line(MARGIN, MARGIN + 1 * mm, MARGIN + FRAME_WIDTH, MARGIN + 1 * mm)
     canvas.setFillColor(MUTED)
