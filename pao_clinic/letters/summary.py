@@ -33,6 +33,7 @@ from reportlab.platypus import Table as PdfTable, TableStyle
 
 from pao_clinic.clinic_settings import DEFAULT_SETTINGS, ClinicSettings
 from pao_clinic.gate import WorklistTask, patient_tasks
+from pao_clinic.gate.task_words import task_words
 from pao_clinic.letters.content import (
     ROLE_WORDS, SPECIALTY_NAMES, Letterhead, Table, _address, _blood_table, _breastfeeding_lines,
     _clinical_summary, _decision_lines, _dexa_table, _fracture_table, _medication_table, _pregnancy_table,
@@ -521,7 +522,7 @@ class _Summary(_Letter):
         story += [self.heading("Open tasks")]
         if c.tasks:
             tasks = Table(("Priority", "Due", "Task", "What to do"),
-                          tuple((PRIORITY_WORDS.get(t.priority, t.priority), written_date(t.due_on), t.code, t.message)
+                          tuple((PRIORITY_WORDS.get(t.priority, t.priority), written_date(t.due_on), task_words(t.code), t.message)
                                 for t in c.tasks))
             story += self.table(tasks, (12, 16, 27, 79), empty="")
         else:
