@@ -78,8 +78,8 @@ def profile_metric(metric: str, patients: int) -> cProfile.Profile:
             services.import_records(clinic.nurse, records[:-1])
             finish_clinic(clinic, heavy)
             if metric == "export":
-                from pao_clinic.exchange import document_to_text
-                return _profile(lambda: document_to_text(services.export_document()))
+                from pao_clinic.exchange import document_to_bytes
+                return _profile(lambda: document_to_bytes(services.export_document()))
             if metric == "worklist":
                 return _profile(lambda: services.caseload_worklist(today))
             if metric == "open_record":

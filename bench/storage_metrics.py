@@ -115,20 +115,20 @@ def measure_import(databases: Databases, clinic: BenchClinic, records: list) -> 
 
 
 def measure_export(clinic: BenchClinic) -> list[Result]:
-    from pao_clinic.exchange import document_to_text
+    from pao_clinic.exchange import document_to_bytes
     from pao_clinic.services import export_document
 
     patients = clinic.size + 1  # the demo and the heavy woman
-    def export():
+    def export():  # what `pao-clinic export` and the window's export write to the file
         document = export_document()
-        return document, document_to_text(document)
+        return document, document_to_bytes(document)
 
     run = timed(export)
     document, text = run.value
     floor = timed(lambda: json.dumps(document, separators=(",", ":"), ensure_ascii=False), count_queries=False)
     return [result("export", clinic.backend, clinic.size, patients / run.seconds, floor=patients / floor.seconds,
                    queries=run.queries, seconds=run.seconds, floor_seconds=floor.seconds,
-                   note=f"{run.seconds:.2f} s for {len(text.encode()) / 1e6:.1f} MB of text")]
+                   note=f"{run.seconds:.2f} s for {len(text) / 1e6:.1f} MB of text")]
 
 
 def measure_worklist(clinic: BenchClinic) -> list[Result]:

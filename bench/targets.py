@@ -55,7 +55,7 @@ TARGETS: tuple[Target, ...] = (
            what="services.import_records of the demo caseload",
            floor="raw executemany of the same rows into an empty database of the same schema"),
     Target("export", None, "patients/s", "higher", 5_000.0, 5_000.0,
-           what="services.export_document + exchange.document_to_text",
+           what="services.export_document + exchange.document_to_bytes (the file's UTF-8 text)",
            floor="compact json.dumps of the same document"),
     Target("cli_start", "--help", "s", "lower", 0.15, None,
            what="fresh process: pao-clinic --help", floor="fresh process: python -c pass"),

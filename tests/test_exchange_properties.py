@@ -7,11 +7,14 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pao_clinic.record import codes
-from pao_clinic.exchange import document_from_records, document_to_text, parse_document, read_document_text
+from pao_clinic.exchange import (
+    document_from_records, document_to_bytes, document_to_text, parse_document, read_document_text,
+)
 from pao_clinic.record import (
     CLINICAL_LISTS,
     BloodResult,
@@ -316,4 +319,31 @@ json_values = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(value=json_values)
 def test_the_documents_text_is_what_json_writes_indented(value):
-    assert document_to_text(value) == json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    written = json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    assert document_to_text(value) == written
+    assert document_to_bytes(value) == written.encode("utf-8")
+
+
+@pytest.mark.parametrize("value", [
+    {"value": 1e-05}, {"value": -1.5e-07}, [9.87654321e-09, 0.0001, 0.00012, 1e16, 1e-10, 0.0],
+    {"note": "pre-eclampsia at 0.00001 e-5, then 1e-6"},  # text that looks like orjson's small numbers
+    {"big": 2 ** 70}, {"not text": {1: "one"}}, {"nested": [[{"a": []}, {}], "\u0000\u001f\u2028 \u0141ucja"]},
+], ids=["1e-05", "1.5e-07", "small and large", "text like numbers", "beyond 64 bits", "int key", "nested"])
+def test_numbers_and_values_orjson_would_write_otherwise_come_out_as_json_writes_them(value):
+    written = json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    assert document_to_text(value) == written
+    assert document_to_bytes(value) == written.encode("utf-8")
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), -float("inf")])
+def test_a_number_json_refuses_is_refused_not_written_as_null(number):
+    with pytest.raises(ValueError):
+        document_to_text({"patients": [{"value": number}], "missing": None})
+    with pytest.raises(ValueError):
+        document_to_bytes({"patients": [{"value": number}]})
+
+
+@pytest.mark.parametrize("value", [date(2026, 1, 2), {"when": datetime(2026, 1, 2, 3, 4)}])
+def test_a_value_json_cannot_write_is_a_type_error_as_with_json(value):
+    with pytest.raises(TypeError):
+        document_to_text(value)

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from pao_clinic import services
 from pao_clinic.errors import PaoClinicError, ValidationError
-from pao_clinic.exchange import document_to_text, read_document_text
+from pao_clinic.exchange import document_to_bytes, read_document_text
 from pao_clinic.gate import WorklistTask
 from pao_clinic.gate.task_words import task_words
 from pao_clinic.record.dates import written_date
@@ -197,12 +197,12 @@ def export_caseload_file(path: Path, actor: Actor, gate: CommitGate, *, worker: 
     document = services.export_document(actor=actor)  # audited: who exported the caseload, and when
     worker.stop_if_cancelled()
     worker.report_progress(1, EXPORT_STEPS, f"Writing {plural(len(document['patients']), 'patient')}\u2026")
-    text = document_to_text(document)
+    data = document_to_bytes(document)  # the file's UTF-8 text
     worker.stop_if_cancelled()
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(handle, "wb") as f:
+            f.write(data)
         gate.begin_write(worker)
         os.replace(temporary, path)
     except OSError as exc:

@@ -124,9 +124,11 @@ def write_output(text: str | bytes, output: str | None) -> None:
     """The text (or a PDF's bytes) to FILE, whole or not at all: written aside, then moved into place;
     else to stdout."""
     if not output or output == "-":
-        if isinstance(text, bytes):
+        if isinstance(text, bytes) and hasattr(sys.stdout, "buffer"):
             sys.stdout.flush()
             sys.stdout.buffer.write(text)
+        elif isinstance(text, bytes):  # a text-only stdout (a script's, a test's): the bytes are UTF-8 text
+            sys.stdout.write(text.decode("utf-8"))
         else:
             sys.stdout.write(text)
         return

@@ -135,11 +135,11 @@ def _cmd_import(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from pao_clinic.exchange import document_to_text
+    from pao_clinic.exchange import document_to_bytes
     from pao_clinic.services import export_document
 
     actor = sign_in(args)
-    write_output(document_to_text(export_document(args.patient, actor=actor)), args.output)  # audited
+    write_output(document_to_bytes(export_document(args.patient, actor=actor)), args.output)  # audited
     return 0
 
 
@@ -151,12 +151,12 @@ def _check_demo_count(args) -> None:
 def _cmd_demo_document(args) -> int:
     """`demo -o FILE`: the synthetic caseload as an exchange document; no database is opened."""
     from pao_clinic.demo import demo_caseload
-    from pao_clinic.exchange import document_from_records, document_to_text
+    from pao_clinic.exchange import document_from_records, document_to_bytes
 
     _check_demo_count(args)
     records = demo_caseload(args.patients, seed=args.seed, today=args.today or date.today())
     doc = document_from_records(records, exported_at=datetime.now(timezone.utc).replace(microsecond=0))
-    write_output(document_to_text(doc), args.output)
+    write_output(document_to_bytes(doc), args.output)
     return 0
 
 

@@ -23,7 +23,7 @@ from pao_clinic.services.session import (
     ADMIN_ROLES, CLINICAL_ROLES, IMPORT_ROLES, Actor, AuditRecord, clinical_write, require_role,
 )
 from pao_clinic.services.export_rows import exchange_patients
-from pao_clinic.services.snapshots import CLINICAL_LISTS, find_patient_id, row_values
+from pao_clinic.services.snapshots import CLINICAL_LISTS, collector_paused, find_patient_id, row_values
 
 #: Patients written per batch: one set of multi-row statements and their audit entries,
 #: then a progress report and a chance to cancel.
@@ -221,9 +221,10 @@ def export_document(patient: str | None = None, *, exported_at: datetime | None 
     if actor is not None:
         require_role(actor, EXPORT_ROLES, "Exporting patients")
     patient_id = None if patient is None else find_patient_id(patient)
-    patients = exchange_patients(None if patient_id is None else [patient_id])  # no record values: rows to objects
-    document = document_from_patient_values(
-        patients, exported_at=exported_at or datetime.now(timezone.utc).replace(microsecond=0))
+    with collector_paused():  # the caseload's objects, then their sort keys: acyclic (snapshots.collector_paused)
+        patients = exchange_patients(None if patient_id is None else [patient_id])  # no record values: rows to objects
+        document = document_from_patient_values(
+            patients, exported_at=exported_at or datetime.now(timezone.utc).replace(microsecond=0))
     if actor is not None:
         with clinical_write(actor, EXPORT_ROLES, "Exporting patients") as audit:
             audit.record("export", "document", None, patient_id=patient_id,
