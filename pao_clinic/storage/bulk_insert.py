@@ -3,9 +3,12 @@
 Peewee's `insert_many` builds its SQL value by value (most of an import's time, issue 10).
 `insert_rows(model, columns, rows)` builds `INSERT INTO t (a, b) VALUES (?, ?), (?, ?), ...`
 once per table and chunk size and sends each chunk's values as one flat list of
-parameters.  Every statement goes through the database's `execute_sql`, so it runs in
-the caller's transaction and `connection.counting_queries` counts it: one statement per
-chunk of `rows_per_statement` rows (on PostgreSQL one round trip each).
+parameters, through the database's `execute_sql`: one statement per chunk of
+`rows_per_statement` rows.  On PostgreSQL the rows go in one `COPY ... FROM STDIN` a call
+instead (twice as fast as multi-row INSERTs; the server's own checks, constraints and
+foreign keys, run as for an INSERT), each value written in COPY's text form as the
+driver would send it; a call holding a value of another type falls back to the INSERTs.
+Both run in the caller's transaction and `connection.counting_queries` counts them.
 
 The rows are written as given: values must already be what the column holds (a date,
 a bool, a number, text), as they are in validated record values; no peewee field
@@ -22,9 +25,13 @@ from datetime import date, datetime
 from functools import lru_cache
 from itertools import chain, islice
 
+import io
+import math
+
+import peewee
 from peewee import PostgresqlDatabase
 
-from pao_clinic.storage.connection import database
+from pao_clinic.storage.connection import database, note_statement
 
 #: SQLite allows 32,766 parameters in one statement (3.32 and later); PostgreSQL's driver
 #: interpolates them itself.  A chunk stays well under both and keeps each statement small.
@@ -58,6 +65,17 @@ def insert_rows(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
     db = database.obj
     names = column_names(model, columns)
     table = model._meta.table_name
+    if isinstance(db, PostgresqlDatabase):
+        rows = list(rows)
+        if not rows:
+            return 0
+        text = _copy_text(db, rows)
+        if text is not None:
+            sql = f'COPY "{table}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in names)}) FROM STDIN'
+            note_statement(sql)
+            with peewee.__exception_wrapper__:  # the driver's errors as peewee's (IntegrityError, ...), as execute_sql's
+                db.cursor().copy_expert(sql, io.StringIO(text))
+            return len(rows)
     size = rows_per_statement(len(names))
     written = 0
     iterator = iter(rows)
@@ -68,6 +86,63 @@ def insert_rows(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
         sql = _insert_sql(table, names, len(chunk), db.param)
         db.execute_sql(sql, list(chain.from_iterable(chunk)))
         written += len(chunk)
+
+
+class _NotCopyable(Exception):
+    """A value COPY's text form is not written for here: the rows go as INSERTs."""
+
+
+_COPY_SPECIAL = ("\\", "\t", "\n", "\r")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NOT_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+_AWARE_AS_STORED: dict[tuple[datetime, str | None], str] = {}  # (aware datetime, session zone) -> its text
+
+
+def _copy_text(db, rows: list[Sequence]) -> str | None:
+    """The rows in COPY's text form (tab between values, a line a row, \\N for None); None if a value
+    is of a type not written here.
+
+    Each value is written as psycopg2 would send it: text escaped (backslash, tab, line
+    breaks), True/False as t/f, numbers as Python writes them (the shortest text that reads
+    back as the same float), a date as ISO, a naive datetime as ISO with a space.  An aware
+    datetime is sent as a `timestamptz`, which the server turns into a `timestamp` column's
+    value in the session's time zone; its text is asked of the server once per distinct value
+    and zone (an import's rows share one moment), so the row holds exactly what the INSERT
+    would have stored.
+    """
+    zone = db.connection().get_parameter_status("TimeZone")  # the server reports each change of it
+
+    def field(value) -> str:
+        kind = value.__class__
+        if kind is str:
+            if any(c in value for c in _COPY_SPECIAL):
+                return value.translate(_COPY_ESCAPES)
+            return value
+        if value is None:
+            return "\\N"
+        if kind is int:
+            return str(value)
+        if kind is bool:
+            return "t" if value else "f"
+        if kind is float:
+            return repr(value) if math.isfinite(value) else _NOT_FINITE[repr(value)]
+        if kind is date:
+            return value.isoformat()
+        if kind is datetime:
+            if value.tzinfo is None:
+                return value.isoformat(" ")
+            text = _AWARE_AS_STORED.get((value, zone))
+            if text is None:
+                if len(_AWARE_AS_STORED) >= 1_000:
+                    _AWARE_AS_STORED.clear()
+                text = _AWARE_AS_STORED[value, zone] = db.execute_sql("SELECT (%s)::text", (value,)).fetchone()[0]
+            return text
+        raise _NotCopyable()
+
+    try:
+        return "".join(["\t".join([field(v) for v in row]) + "\n" for row in rows])
+    except _NotCopyable:
+        return None
 
 
 def repeated_value(value):

@@ -419,6 +419,15 @@ class QueryCount:
         return len(self.statements)
 
 
+_counts: list[QueryCount] = []  # the counts of the `counting_queries` blocks under way
+
+
+def note_statement(sql: str) -> None:
+    """A statement sent to the bound database without `execute_sql` (a COPY), for `counting_queries`."""
+    for count in _counts:
+        count.statements.append(sql)
+
+
 class counting_queries:
     """Count the statements the bound database runs in a block (for tests and `make bench`)."""
 
@@ -432,7 +441,9 @@ class counting_queries:
             return self.original(sql, params, *args, **kwargs)
 
         db.execute_sql = execute_sql
+        _counts.append(self.result)
         return self.result
 
     def __exit__(self, *exc) -> None:
+        _counts.remove(self.result)
         del database.obj.execute_sql  # back to the class's method
