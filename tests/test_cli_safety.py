@@ -184,7 +184,7 @@ def test_the_desktop_creates_a_database_only_on_its_default_file(qapp, tmp_path,
     monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda parent, title, text: shown.append(text)))
     asked = []
 
-    def open_clinic_database(url, *, create=False):
+    def open_clinic_database(url, *, create=False, quick_check_under_way=None):
         asked.append((url, create))
         raise StorageError("stop here")
 

@@ -232,7 +232,8 @@ def run_desktop(url: str, args: argparse.Namespace) -> int:
             # --database or PAO_CLINIC_DATABASE is refused, never made into an empty caseload
             if not ask_passphrase_if_needed(url):  # an encrypted (sqlcipher:///) file: its passphrase first
                 return 0
-            where = services.open_clinic_database(url, create=url == default_database_url())
+            where = services.open_clinic_database(url, create=url == default_database_url(),
+                                                  quick_check_under_way=getattr(args, "quick_check_under_way", None))
         except StorageError as exc:
             QMessageBox.critical(None, APP_NAME, f"The database cannot be opened.\n\n{exc}")
             return 2

@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
-from pao_clinic.storage.connection import close_database
+from pao_clinic.storage.file_check import start_quick_check
 from pao_clinic.storage.location import database_url_from
 from pao_clinic.errors import DecisionRefused, PaoClinicError, ValidationError
 from pao_clinic.environment import PASSWORD_ENV, USER_ENV, append_to_log
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_init(url: str) -> int:
     """Start a new clinic: an empty database at the current schema, and where it is."""
+    from pao_clinic.storage.connection import close_database
     from pao_clinic.storage.migrations import CURRENT_SCHEMA_VERSION
     from pao_clinic.storage.opening import create_database, database_place, new_database_removed_on_failure
 
@@ -118,6 +119,7 @@ def main(argv: Sequence[str] | None = None,
         if args.command is None:
             if open_desktop is None:
                 raise UsageError("give a command (see --help); the desktop app opens from the pao-clinic launcher")
+            args.quick_check_under_way = start_quick_check(url)  # the file read while Qt and the window load
             return open_desktop(url, args)
         from pao_clinic.cli.encryption import ask_passphrase_in_terminal
 
@@ -127,15 +129,18 @@ def main(argv: Sequence[str] | None = None,
         if any(group.runs_without_database(args) for group in COMMAND_GROUPS
                if hasattr(group, "runs_without_database")):
             return args.handlers[args.command](args)
+        under_way = start_quick_check(url)  # the whole file read on its own thread, while the command loads
+        from pao_clinic.storage.connection import close_database
+        from pao_clinic.storage.opening import database_place, new_database_removed_on_failure, open_database
+
+        import pao_clinic.services  # noqa: F401  (what every command uses, imported during the check)
         if args.command in LETTER_COMMANDS:
             from pao_clinic.letters import check_templates
 
             check_templates()  # a broken template stops here, naming its file and placeholder
-        from pao_clinic.storage.opening import database_place, new_database_removed_on_failure, open_database
-
         creating = _starts_a_clinic(args, url)
         with new_database_removed_on_failure(url) if creating else nullcontext():
-            open_database(url, create=creating)
+            open_database(url, create=creating, quick_check_under_way=under_way)  # (waits for the check's answer)
             try:
                 code = args.handlers[args.command](args)
             finally:

@@ -39,12 +39,14 @@ def ask_passphrase_in_terminal(url: str) -> None:
     A new encrypted file's passphrase is asked twice.  Without a terminal nothing is
     asked, and opening says which variable to set.
     """
+    from pao_clinic.storage.location import parse_database_url
+
+    if not parse_database_url(url).encrypted:  # (without importing the services for a plain database)
+        return
     from pao_clinic.services.encryption import database_file_exists, passphrase_is_needed, use_passphrase
 
     if not passphrase_is_needed(url) or not sys.stdin or not sys.stdin.isatty():
         return
-    from pao_clinic.storage.location import parse_database_url
-
     file = parse_database_url(url).sqlite_file.absolute()
     if database_file_exists(url):
         use_passphrase(url, getpass.getpass(f"Passphrase for {file}: "))

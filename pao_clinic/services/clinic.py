@@ -28,14 +28,16 @@ def is_demo_database() -> bool:
 # --- the database the clinic works in --------------------------------------------------
 # The window opens and closes its database through these, never through storage.
 
-def open_clinic_database(url: str, *, create: bool = False) -> str:
+def open_clinic_database(url: str, *, create: bool = False, quick_check_under_way=None) -> str:
     """Open the database at `url` (upgrading its schema) for this process; returns where it is, for people.
 
     A missing SQLite database is created only with `create` (the desktop's first run on
     `default_database_url()`); otherwise it is refused with "there is no PAO Clinic
     database at PATH" (`storage.opening.NoDatabaseError`, a StorageError).
+    `quick_check_under_way`: the file's check started when the program started
+    (`storage.file_check.start_quick_check`), whose answer opening waits for.
     """
-    open_database(url, create=create)
+    open_database(url, create=create, quick_check_under_way=quick_check_under_way)
     return parse_database_url(url).describe()
 
 

@@ -33,6 +33,7 @@ from peewee import Database, DatabaseProxy, OperationalError, PostgresqlDatabase
 
 from pao_clinic.environment import PASSPHRASE_ENV, keep_out_of_log
 from pao_clinic.errors import PaoClinicError, StorageError
+from pao_clinic.storage.file_check import integrity_findings  # noqa: F401  (named here as before)
 from pao_clinic.storage.location import DatabaseLocation, parse_database_url
 
 #: `PRAGMA application_id` of a PAO Clinic SQLite file: "PAOC" in ASCII (0x50 0x41 0x4F 0x43).
@@ -153,15 +154,6 @@ def sqlite_file_connection(location: DatabaseLocation, file: Path | None = None,
         conn.close()
         raise
     return conn
-
-
-def integrity_findings(conn, check: str = "quick_check", limit: int = 5) -> list[str]:
-    """What `PRAGMA quick_check` (or integrity_check) says, one problem a line; ["ok"] for a whole file."""
-    lines = []
-    for (text,) in conn.execute(f"PRAGMA {check}({limit})"):
-        lines.extend(line.strip() for line in str(text).splitlines()
-                     if line.strip() and not line.startswith("*** in database"))
-    return lines
 
 
 def _not_opened_with_key(file: Path) -> StorageError:

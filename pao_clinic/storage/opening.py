@@ -37,6 +37,7 @@ from pao_clinic.storage.connection import (  # noqa: F401  (PAO_CLINIC_APPLICATI
     PAO_CLINIC_APPLICATION_ID, bind, bound_database_url, close_database, connect, integrity_findings,
     is_plain_sqlite_file, sqlite_driver, sqlite_file_connection,
 )
+from pao_clinic.storage.file_check import QuickCheck
 from pao_clinic.storage.location import DatabaseLocation, parse_database_url
 from pao_clinic.storage.migrations import restore_hint, schema_version, upgrade_schema
 
@@ -68,12 +69,14 @@ def database_place(url: str) -> str:
     return str(file.absolute()) if file is not None else location.describe()
 
 
-def _sqlite_contents(location: DatabaseLocation, *, quick_check: bool = False) -> str:
+def _sqlite_contents(location: DatabaseLocation, *, quick_check: bool = False,
+                     under_way: QuickCheck | None = None) -> str:
     """What the file holds, read without changing it (no journal mode, no new file).
 
     With `quick_check`, a file that is ours (or holds no tables) must also pass
     `PRAGMA quick_check` on the same read-only connection (one connection: opening an
-    encrypted file derives its key each time); DamagedDatabaseError if not.
+    encrypted file derives its key each time), or the check `under_way` of the same file
+    (`file_check.start_quick_check`, waited for here); DamagedDatabaseError if not.
     """
     file = location.sqlite_file
     try:
@@ -90,7 +93,12 @@ def _sqlite_contents(location: DatabaseLocation, *, quick_check: bool = False) -
             application_id = probe.execute("PRAGMA application_id").fetchone()[0]
             tables = {name for (name,) in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             contents = _contents_by_mark(application_id, tables)
-            findings = integrity_findings(probe) if quick_check and contents in (_CLINIC, _NOTHING) else ["ok"]
+            if not quick_check or contents not in (_CLINIC, _NOTHING):
+                findings = ["ok"]
+            elif under_way is not None and under_way.file == file.absolute():
+                findings = under_way.findings()  # its sqlite3 errors are met here as the probe's would be
+            else:
+                findings = integrity_findings(probe)
         finally:
             probe.close()
     except driver.OperationalError as exc:  # cannot be opened (permissions, a locked folder, ...)
@@ -152,12 +160,13 @@ def _mark_as_ours(db: Database, location: DatabaseLocation) -> None:
             raise
 
 
-def _refuse_foreign_file(location: DatabaseLocation, *, quick_check: bool = False) -> str | None:
+def _refuse_foreign_file(location: DatabaseLocation, *, quick_check: bool = False,
+                         under_way: QuickCheck | None = None) -> str | None:
     """Never write PAO Clinic's tables into a file that belongs to something else; what the file holds."""
     file = location.sqlite_file
     if file is None:
         return None
-    contents = _sqlite_contents(location, quick_check=quick_check)
+    contents = _sqlite_contents(location, quick_check=quick_check, under_way=under_way)
     if contents == _OTHER:
         raise StorageError(f"{file.absolute()} is not a PAO Clinic database: it holds another program's "
                            "tables. Nothing was changed; check --database")
@@ -179,14 +188,17 @@ def database_is_missing(url: str) -> bool:
     return file is not None and _sqlite_contents(location) == _NOTHING
 
 
-def open_database(url: str, *, create: bool = False) -> Database:
+def open_database(url: str, *, create: bool = False, quick_check_under_way: QuickCheck | None = None) -> Database:
     """Parse, connect, bring the schema up to date and bind `database`. Returns the database.
 
     Without `create` a missing SQLite database is refused (`NoDatabaseError`) and no file
     or folder is made; with it, the folder and file are created and given the schema.
+    `quick_check_under_way`: the file's quick_check started earlier (`file_check.start_quick_check`),
+    whose answer is waited for instead of checking the file again.
     """
     location = parse_database_url(url)
-    contents = _refuse_foreign_file(location, quick_check=True)  # and a file that is there passes quick_check
+    contents = _refuse_foreign_file(location, quick_check=True,  # and a file that is there passes quick_check
+                                    under_way=quick_check_under_way)
     if not create and contents == _NOTHING:
         raise NoDatabaseError(database_place(url))
     db = connect(location, create=create)
