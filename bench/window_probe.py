@@ -73,6 +73,9 @@ def bare() -> dict:
 
 
 def real_window(url: str, user: str, password: str, typed: str) -> dict:
+    from pao_clinic.storage.file_check import start_quick_check
+
+    under_way = start_quick_check(url)  # as `pao-clinic` does once it knows the database, before Qt loads
     from PySide6.QtWidgets import QApplication
 
     from pao_clinic import services
@@ -81,7 +84,7 @@ def real_window(url: str, user: str, password: str, typed: str) -> dict:
     from ui.main_window import MainWindow
 
     app = create_application(sys.argv[:1])
-    where = services.open_clinic_database(url)
+    where = services.open_clinic_database(url, quick_check_under_way=under_way)
     done: dict[str, object] = {}
 
     def wait_for(key: str) -> None:
