@@ -20,8 +20,9 @@ run: $(STAMP) desktop-libraries bytecode
 
 ## The app's modules compiled ahead, as an installed package has them (an editable install does
 ## not, and with PYTHONDONTWRITEBYTECODE set every start would compile them again); quick when current.
+## (`python -m bench` compiles its own first: bench.__main__.compiled_like_an_installed_app.)
 bytecode: $(STAMP)
-	@$(PY) -m compileall -q pao_clinic ui bench >/dev/null
+	@$(PY) -m compileall -q pao_clinic ui >/dev/null
 
 ## A real window needs a screen and Qt's X11 libraries: checked (and installed as root) first.
 desktop-libraries: $(STAMP)
@@ -47,7 +48,7 @@ faketime:
 	fi
 
 ## Speed and memory at clinic scale (never part of `make test`).
-bench: $(STAMP) bytecode
+bench: $(STAMP)
 	$(PY) -m bench $(if $(QUICK),--quick)
 
 ## The tests start their own PostgreSQL server; this makes sure its programs are installed.

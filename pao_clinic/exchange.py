@@ -506,8 +506,17 @@ def document_to_text(document: dict) -> str:
     would fall back to the pure-Python encoder, ten times slower).
     """
     data = _orjson_bytes(document)
-    if data is not None:
-        return data.decode()
+    return data.decode() if data is not None else _text_by_c_encoder(document)
+
+
+def document_to_bytes(document: dict) -> bytes:
+    """`document_to_text(document)` encoded in UTF-8, as a file holds it (made without the text in between
+    when orjson writes it: a caseload's text is tens of megabytes)."""
+    data = _orjson_bytes(document)
+    return data if data is not None else _text_by_c_encoder(document).encode("utf-8")
+
+
+def _text_by_c_encoder(document) -> str:
     parts: list[str] = []
     try:
         _indented(document, 0, parts, {})
@@ -526,6 +535,9 @@ except ImportError:  # orjson is a dependency; without it the C encoder writes t
 #: text holding either pattern anywhere (a number, or a note that happens to) is left to the C encoder.
 _SMALL_EXPONENT_AS_ORJSON_WRITES = re.compile(rb"e-[1-9][^0-9]")  # (one literal start: a fast scan)
 _TINY_NUMBER_AS_ORJSON_WRITES = b"0.0000"
+_ORJSON_OPTIONS = 0 if _orjson is None else (
+    _orjson.OPT_INDENT_2 | _orjson.OPT_APPEND_NEWLINE | _orjson.OPT_PASSTHROUGH_SUBCLASS
+    | _orjson.OPT_PASSTHROUGH_DATETIME | _orjson.OPT_PASSTHROUGH_DATACLASS)
 
 
 def _orjson_bytes(value) -> bytes | None:
@@ -553,11 +565,6 @@ def _orjson_bytes(value) -> bytes | None:
     return data
 
 
-_ORJSON_OPTIONS = 0 if _orjson is None else (
-    _orjson.OPT_INDENT_2 | _orjson.OPT_APPEND_NEWLINE | _orjson.OPT_PASSTHROUGH_SUBCLASS
-    | _orjson.OPT_PASSTHROUGH_DATETIME | _orjson.OPT_PASSTHROUGH_DATACLASS)
-
-
 def _has_non_finite_number(value) -> bool:
     """Whether a NaN or infinity is anywhere in `value` (orjson writes them as null)."""
     stack = [value]
@@ -572,13 +579,6 @@ def _has_non_finite_number(value) -> bool:
         elif kind is list or kind is tuple:
             stack.extend(item)
     return False
-
-
-def document_to_bytes(document: dict) -> bytes:
-    """`document_to_text(document)` encoded in UTF-8, as a file holds it (made without the text in between
-    when orjson writes it: a caseload's text is tens of megabytes)."""
-    data = _orjson_bytes(document)
-    return data if data is not None else document_to_text(document).encode("utf-8")
 
 
 class _Unusual(Exception):

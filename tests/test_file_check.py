@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -15,11 +13,7 @@ from pao_clinic.storage.connection import close_database
 from pao_clinic.storage.file_check import start_quick_check
 from pao_clinic.storage.opening import DamagedDatabaseError, open_database
 
-from .test_backups import damage, sqlite_path
-
-
-def sha256(file: Path) -> str:
-    return hashlib.sha256(file.read_bytes()).hexdigest()
+from .test_backups import damage, sha256, sqlite_path
 
 
 @pytest.fixture

@@ -20,13 +20,12 @@ sequence, so later inserts of any kind never collide with them.
 
 from __future__ import annotations
 
+import io
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import chain, islice
-
-import io
-import math
 
 import peewee
 from peewee import PostgresqlDatabase
@@ -43,11 +42,19 @@ def rows_per_statement(column_count: int) -> int:
     return max(1, min(MAX_ROWS_PER_STATEMENT, MAX_PARAMETERS // max(column_count, 1)))
 
 
+def _quoted(columns: tuple[str, ...]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
 @lru_cache(maxsize=256)
 def _insert_sql(table: str, columns: tuple[str, ...], row_count: int, param: str) -> str:
-    names = ", ".join(f'"{c}"' for c in columns)
     one_row = "(" + ", ".join([param] * len(columns)) + ")"
-    return f'INSERT INTO "{table}" ({names}) VALUES ' + ", ".join([one_row] * row_count)
+    return f'INSERT INTO "{table}" ({_quoted(columns)}) VALUES ' + ", ".join([one_row] * row_count)
+
+
+@lru_cache(maxsize=64)
+def _copy_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f'COPY "{table}" ({_quoted(columns)}) FROM STDIN'
 
 
 def column_names(model, fields: Sequence[str]) -> tuple[str, ...]:
@@ -71,7 +78,7 @@ def insert_rows(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
             return 0
         text = _copy_text(db, rows)
         if text is not None:
-            sql = f'COPY "{table}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in names)}) FROM STDIN'
+            sql = _copy_sql(table, names)
             note_statement(sql)
             with peewee.__exception_wrapper__:  # the driver's errors as peewee's (IntegrityError, ...), as execute_sql's
                 db.cursor().copy_expert(sql, io.StringIO(text))

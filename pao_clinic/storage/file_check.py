@@ -33,8 +33,7 @@ def integrity_findings(conn, check: str = "quick_check", limit: int = 5) -> list
 class QuickCheck:
     """`integrity_findings` of one file, read on its own thread and read-only connection."""
 
-    def __init__(self, url: str, file):
-        self.url = url
+    def __init__(self, file):
         self.file = file.absolute()
         self._findings: list[str] | None = None
         self._error: BaseException | None = None
@@ -69,4 +68,4 @@ def start_quick_check(url: str) -> QuickCheck | None:
             return None
     except Exception:  # a bad URL or an unreadable place: opening says what is wrong
         return None
-    return QuickCheck(url, file)
+    return QuickCheck(file)
