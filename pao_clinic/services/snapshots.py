@@ -12,6 +12,7 @@ import threading
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from itertools import groupby
 from datetime import date
 from typing import Callable, Iterable, Iterator
 
@@ -82,18 +83,21 @@ def row_values(item, pregnancy_ids: dict[str, int]) -> dict:
     return values
 
 
-_PARSED_DATES: dict = {}  # text (SQLite) or date -> date: a caseload repeats the same few thousand dates
+class _ParsedDates(dict):
+    """Text (SQLite) or date -> date, each parsed once: a caseload repeats the same few thousand dates.
+
+    `dates[value]` is one dictionary look-up for a date seen before (no call), so the record
+    makers use it for their millions of dates; None stays None, a driver's date (PostgreSQL) itself.
+    """
+
+    def __missing__(self, value):
+        parsed = date.fromisoformat(value) if value.__class__ is str else value
+        self[value] = parsed
+        return parsed
 
 
-def _as_date(value):
-    if value.__class__ is not str:
-        if value is not None:
-            _PARSED_DATES[value] = value  # a driver's date object (PostgreSQL): found as it is next time
-        return value
-    parsed = _PARSED_DATES.get(value)
-    if parsed is None:
-        parsed = _PARSED_DATES[value] = date.fromisoformat(value)
-    return parsed
+_PARSED_DATES = _ParsedDates()
+_as_date = _PARSED_DATES.__getitem__
 
 
 _PAUSES = [0, False]          # callers inside `collector_paused`, and whether the collector was on before the first
@@ -137,10 +141,11 @@ def _converter(field):
     return None
 
 
-def _raw_rows(model, columns, wanted, extra_where=None, *, convert=True, between=None, limit=None):
-    """Rows of `columns` as plain tuples, converted per column (unless not `convert`), without peewee objects.
+def _selected_rows(model, columns, wanted, extra_where=None, *, between=None, limit=None) -> list[tuple]:
+    """The driver's rows of `columns` (a list of tuples, values as the driver gives them).
 
-    `wanted`: patient ids (None: all); `between`: (first, last) patient ids, both included; `limit`: rows.
+    `wanted`: patient ids (None: all); `between`: (first, last) patient ids, both included, the rows
+    then ordered by patient and id (the patient index gives them so), else by id; `limit`: rows.
     """
     query = model.select(*columns)
     patient_column = model.patient if model is not Patient else Patient.id
@@ -148,20 +153,40 @@ def _raw_rows(model, columns, wanted, extra_where=None, *, convert=True, between
         query = query.where(extra_where)
     if wanted is not None:
         query = query.where(patient_column.in_(wanted))
-    if between is not None:  # one batch of women: their rows by her, then by id (the patient index gives them so)
+    if between is not None:
         query = query.where(patient_column.between(*between)).order_by(patient_column, model.id)
     else:  # a scan of the table in id order: nothing to sort
         query = query.order_by(model.id)
     if limit is not None:
         query = query.limit(limit)
-    converters = [(i, c) for i, c in enumerate(_converter(col) for col in columns) if c is not None] if convert else []
-    cursor = database.execute(query)
-    for raw in cursor.fetchall():
-        if converters:
-            raw = list(raw)
-            for i, convert in converters:
-                raw[i] = convert(raw[i])
-        yield raw
+    return database.execute(query).fetchall()
+
+
+def _raw_rows(model, columns, wanted, extra_where=None, *, between=None, limit=None) -> list[list]:
+    """`_selected_rows` as lists, each value converted for its column (SQLite's text dates parsed)."""
+    converters = [(i, c) for i, c in enumerate(_converter(col) for col in columns) if c is not None]
+    rows = []
+    for raw in _selected_rows(model, columns, wanted, extra_where, between=between, limit=limit):
+        raw = list(raw)
+        for i, convert in converters:
+            raw[i] = convert(raw[i])
+        rows.append(raw)
+    return rows
+
+
+def _first(row):
+    return row[0]
+
+
+def _values_by_patient(rows: list[tuple], make: Callable, *, by_patient: bool) -> dict[int, tuple]:
+    """Patient id (item 0 of each row) -> a tuple of `make(row)` for her rows, in the rows' order.
+
+    `by_patient`: the rows come ordered by patient already; otherwise they are put so
+    (a stable sort, keeping each woman's rows in the order read).
+    """
+    if not by_patient:
+        rows.sort(key=_first)
+    return {pid: tuple(map(make, group)) for pid, group in groupby(rows, _first)}
 
 
 def _value_maker(value_type: type, names: tuple[str, ...], converters: dict[int, Callable]) -> Callable:
@@ -175,13 +200,13 @@ def _value_maker(value_type: type, names: tuple[str, ...], converters: dict[int,
     every = {f.name for f in fields(value_type)}
     if set(names) != every:
         raise ValueError(f"{value_type.__name__}: the row gives {sorted(names)}, the value has {sorted(every)}")
-    scope = {"new": object.__new__, "cls": value_type, "known_date": _PARSED_DATES.get, "as_date": _as_date}
+    scope = {"new": object.__new__, "cls": value_type, "dates": _PARSED_DATES}
     lines = ["def make(row):", "    value = new(cls)"]
     for position, name in enumerate(names, start=1):
         scope[f"set_{name}"] = getattr(value_type, name).__set__
         item = f"row[{position}]"
         if converters.get(position) is _as_date:  # a date seen before is one dictionary look-up, not a call
-            item = f"(known_date({item}) or as_date({item}))"
+            item = f"dates[{item}]"
         elif position in converters:
             scope[f"convert_{position}"] = converters[position]
             item = f"convert_{position}({item})"
@@ -257,22 +282,22 @@ def _read_records(wanted: list[int] | None, *, lists: Iterable[str], risk_factor
 
     between = None
     if after is not None:
-        patients = list(_raw_rows(Patient, [getattr(Patient, c) for c in _PATIENT_COLUMNS], None,
-                                  Patient.entered_in_error_at.is_null() & (Patient.id > after), limit=limit))
+        patients = _raw_rows(Patient, [getattr(Patient, c) for c in _PATIENT_COLUMNS], None,
+                             Patient.entered_in_error_at.is_null() & (Patient.id > after), limit=limit)
         if not patients:
             return []
         if after > 0 or len(patients) == limit:  # a batch of the caseload, not all of it
             between = (patients[0][0], patients[-1][0])  # ids ascending: her rows, and no one else's
     else:
-        patients = list(_raw_rows(Patient, [getattr(Patient, c) for c in _PATIENT_COLUMNS], wanted,
-                                  Patient.entered_in_error_at.is_null()))
+        patients = _raw_rows(Patient, [getattr(Patient, c) for c in _PATIENT_COLUMNS], wanted,
+                             Patient.entered_in_error_at.is_null())
     codes_of: dict[str, dict[int, list[str]]] = {}
     codes_of["risk_factors"] = {}
     for key, model in (("risk_factors", PatientRiskFactor), ("history", PatientHistory)):
         if key == "risk_factors" and not risk_factors:
             continue
         grouped: dict[int, list[str]] = defaultdict(list)
-        for patient_id, code in _raw_rows(model, [model.patient, model.code], wanted, between=between):
+        for patient_id, code in _selected_rows(model, [model.patient, model.code], wanted, between=between):
             grouped[patient_id].append(code)
         codes_of[key] = grouped
 
@@ -288,9 +313,8 @@ def _read_records(wanted: list[int] | None, *, lists: Iterable[str], risk_factor
         if "pregnancy" in names:
             converters[names.index("pregnancy") + 1] = lambda pid: None if pid is None else pregnancy_refs[pid]
         make = _value_maker(value_type, names, converters)
-        grouped = defaultdict(list)
-        for raw in _raw_rows(model, columns, wanted, _live(model), convert=False, between=between):
-            grouped[raw[0]].append(make(raw))
+        grouped = _values_by_patient(_selected_rows(model, columns, wanted, _live(model), between=between), make,
+                                     by_patient=between is not None)
         if clinical_list.name == "pregnancies":
             pregnancy_refs.update((p.id, p.ref) for group in grouped.values() for p in group)
         entries[clinical_list.name] = grouped
@@ -310,7 +334,7 @@ def _read_records(wanted: list[int] | None, *, lists: Iterable[str], risk_factor
             risk_factors=tuple(codes_of["risk_factors"].get(pid, ())),
             history=tuple(codes_of["history"].get(pid, ())),
             future_pregnancy_plan=plan,
-            **{name: tuple(group.get(pid, ())) for name, group in entries.items()},
+            **{name: group.get(pid, ()) for name, group in entries.items()},
         ))
     return records
 
