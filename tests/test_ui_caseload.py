@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
@@ -164,6 +164,31 @@ def test_an_empty_window_shows_every_line_first_and_her_status_when_worked_out(d
     assert win.caseload_model.index(0, CaseloadTableModel.COL_NAME).data() == "SMITH, Amy"
     assert labels[0] == "Decision due (\u2026)" and "\u2026" not in labels[1]  # no count before it is known
     win.close()
+
+
+def test_the_first_lines_read_beside_the_check_are_shown_without_reading_them_again(demo_clinic, qtbot, monkeypatch):
+    import ui.main_window as main_window
+    from pao_clinic.services.caseload import caseload_first_rows
+    from pao_clinic.services.first_lines import start_first_lines
+    from pao_clinic.storage.file_check import start_quick_check
+
+    read_again = []
+    real_first_rows = main_window.caseload_first_rows
+    monkeypatch.setattr(main_window, "caseload_first_rows", lambda on: read_again.append(on) or real_first_rows(on))
+    today = date.today()
+    for early_day, reads in ((today, []), (today - timedelta(days=1), [today])):  # read yesterday: read again today
+        early = start_first_lines(start_quick_check(demo_clinic.url), early_day)
+        win = MainWindow(demo_clinic.nurse, parse_database_url(demo_clinic.url).describe(), first_lines=early)
+        qtbot.addWidget(win)
+        win.show()
+        shown = []
+        win.caseload_shown.connect(lambda: shown.append(win.caseload_model.rows()))
+        with qtbot.waitSignal(win.refreshed, timeout=20_000):
+            win.refresh()
+        assert read_again == reads
+        assert sorted(shown[0], key=lambda r: r.patient_id) == caseload_first_rows(today)
+        read_again.clear()
+        win.close()
 
 
 def test_typing_in_the_filter_keeps_her_selected_while_she_is_shown(window, qtbot):

@@ -28,6 +28,7 @@ from pao_clinic.environment import USER_ENV, log_file
 from pao_clinic.errors import AuthenticationError, PaoClinicError, StorageError
 from pao_clinic.services import Actor
 from pao_clinic.services.clinic import default_database_url
+from pao_clinic.services.first_lines import start_first_lines
 from pao_clinic.services.demo_setup import load_demo_caseload, sign_in_demo_consultant
 
 from .backup_schedule import install_backup_schedule
@@ -218,6 +219,8 @@ def create_application(argv: list[str] | None = None, *, dark: bool | None = Non
 
 def run_desktop(url: str, args: argparse.Namespace) -> int:
     """Open the desktop app on the database at `url`; the process exit code."""
+    check = getattr(args, "quick_check_under_way", None)
+    first_lines = start_first_lines(check)  # read beside the check; given out only once it has passed
     app = create_application()
     presenter = ErrorPresenter()
     presenter.install()
@@ -233,7 +236,7 @@ def run_desktop(url: str, args: argparse.Namespace) -> int:
             if not ask_passphrase_if_needed(url):  # an encrypted (sqlcipher:///) file: its passphrase first
                 return 0
             where = services.open_clinic_database(url, create=url == default_database_url(),
-                                                  quick_check_under_way=getattr(args, "quick_check_under_way", None))
+                                                  quick_check_under_way=check)
         except StorageError as exc:
             QMessageBox.critical(None, APP_NAME, f"The database cannot be opened.\n\n{exc}")
             return 2
@@ -245,7 +248,7 @@ def run_desktop(url: str, args: argparse.Namespace) -> int:
                 return 2
             if actor is None:
                 return 0
-            window = MainWindow(actor, where, demo=services.is_demo_database())
+            window = MainWindow(actor, where, demo=services.is_demo_database(), first_lines=first_lines)
             window.backup_schedule = install_backup_schedule(window, url)  # SQLite: every 4 hours and on closing
             window.show()
             window.refresh()

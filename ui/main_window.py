@@ -44,6 +44,7 @@ from pao_clinic.gate.task_words import task_words
 from pao_clinic.record.dates import written_date
 from pao_clinic.services import Actor, CaseloadRow
 from pao_clinic.services.caseload import CaseloadOverview, caseload_first_rows, caseload_overview_updated
+from pao_clinic.services.first_lines import FirstLinesUnderWay
 from pao_clinic.services.patient_view import banner_name
 
 from .caseload_model import (
@@ -113,6 +114,13 @@ UPDATED_AT_MOST = 500
 def load_lists(on: date) -> CaseloadOverview:
     """The caseload and the worklist on one day, from one read (runs on a worker thread)."""
     return services.caseload_overview(on)
+
+
+def first_lines_for(on: date, early: FirstLinesUnderWay | None = None) -> list[CaseloadRow]:
+    """Every woman's first line on a day (runs on a worker thread): those read while the file was checked
+    when they can be trusted for this day, else one SELECT now."""
+    lines = early.lines(on) if early is not None else None
+    return lines if lines is not None else caseload_first_rows(on)
 
 
 def plural(n: int, word: str) -> str:
@@ -373,8 +381,9 @@ class MainWindow(QMainWindow):
     DAY_CHECK_MS = 60_000
 
     def __init__(self, actor: Actor, database: str, *, demo: bool = False, parent: QWidget | None = None,
-                 today: Callable[[], date] = date.today):
+                 today: Callable[[], date] = date.today, first_lines: FirstLinesUnderWay | None = None):
         super().__init__(parent)
+        self._first_lines_under_way = first_lines  # read while the file was checked (services.first_lines)
         self.actor = actor
         self.database = database
         self.demo = demo
@@ -713,7 +722,8 @@ class MainWindow(QMainWindow):
         self._requested_on = self.today()
         if not self.caseload_model.rowCount() and self._first_rows_worker is None:
             # an empty window shows every woman's line first (one SELECT), then her status and the worklist
-            first = Worker(caseload_first_rows, self._requested_on)
+            early, self._first_lines_under_way = self._first_lines_under_way, None
+            first = Worker(first_lines_for, self._requested_on, early)
             first.signals.finished.connect(self._on_first_rows_worker_finished)
             first.signals.errored.connect(self._on_first_rows_worker_errored)
             self._first_rows_worker = first

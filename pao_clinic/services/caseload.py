@@ -242,12 +242,18 @@ def caseload_first_rows(on: date | None = None) -> list[CaseloadRow]:
     straight from the tables; flags, lowest Z-score, lactation and tasks are left unknown
     (`worked_out=False`) until `caseload_overview` has worked them out.
     """
-    from peewee import JOIN, fn
-
     from pao_clinic.storage.connection import database
-    from pao_clinic.storage.models import FractureRow, Patient, PregnancyRow, ReferralRow
 
     on = on or date.today()
+    return first_lines_of(database.execute(first_lines_query(on)).fetchall(), on)
+
+
+def first_lines_query(on: date):
+    """The one SELECT of `caseload_first_rows`: each live woman's identity, latest delivery and counts, by id."""
+    from peewee import JOIN, fn
+
+    from pao_clinic.storage.models import FractureRow, Patient, PregnancyRow, ReferralRow
+
     deliveries = (PregnancyRow.select(PregnancyRow.patient, fn.MAX(PregnancyRow.ended_on).alias("latest"))
                   .where(PregnancyRow.entered_in_error_at.is_null(), PregnancyRow.outcome.in_(codes.BIRTH_OUTCOMES),
                          PregnancyRow.ended_on.is_null(False), PregnancyRow.ended_on <= on)
@@ -259,18 +265,22 @@ def caseload_first_rows(on: date | None = None) -> list[CaseloadRow]:
                  .where(ReferralRow.entered_in_error_at.is_null(),
                         ReferralRow.status.in_(sorted(codes.OPEN_REFERRAL_STATUSES)))
                  .group_by(ReferralRow.patient).alias("referrals"))
-    query = (Patient.select(Patient.id, Patient.family_name, Patient.given_name, Patient.date_of_birth,
-                            Patient.nhs_number, Patient.hospital_number, deliveries.c.latest, fractures.c.n,
-                            referrals.c.n)
-             .join(deliveries, JOIN.LEFT_OUTER, on=(deliveries.c.patient_id == Patient.id))
-             .join(fractures, JOIN.LEFT_OUTER, on=(fractures.c.patient_id == Patient.id))
-             .join(referrals, JOIN.LEFT_OUTER, on=(referrals.c.patient_id == Patient.id))
-             .where(Patient.entered_in_error_at.is_null())
-             .order_by(Patient.id))
+    return (Patient.select(Patient.id, Patient.family_name, Patient.given_name, Patient.date_of_birth,
+                           Patient.nhs_number, Patient.hospital_number, deliveries.c.latest, fractures.c.n,
+                           referrals.c.n)
+            .join(deliveries, JOIN.LEFT_OUTER, on=(deliveries.c.patient_id == Patient.id))
+            .join(fractures, JOIN.LEFT_OUTER, on=(fractures.c.patient_id == Patient.id))
+            .join(referrals, JOIN.LEFT_OUTER, on=(referrals.c.patient_id == Patient.id))
+            .where(Patient.entered_in_error_at.is_null())
+            .order_by(Patient.id))
+
+
+def first_lines_of(raw_rows: Iterable[tuple], on: date) -> list[CaseloadRow]:
+    """`first_lines_query`'s driver rows as caseload lines for the day `on` (not worked out)."""
     from pao_clinic.services.snapshots import _as_date as as_date  # SQLite's text dates, parsed once each
 
     rows = []
-    for pid, family, given, born, nhs, hospital, latest, n_fractures, n_referrals in database.execute(query).fetchall():
+    for pid, family, given, born, nhs, hospital, latest, n_fractures, n_referrals in raw_rows:
         born, latest = as_date(born), as_date(latest)
         rows.append(CaseloadRow(
             patient_id=pid, family_name=family, given_name=given, date_of_birth=born,
