@@ -221,6 +221,20 @@ def test_typing_on_narrows_the_lines_shown_as_typing_afresh_does():
         "Morris", "Morrison", "Amorr", "Mörris"]
 
 
+def test_the_filter_gives_each_cell_every_role_as_the_source_row_has_it(flagged_window, qtbot):
+    qtbot.keyClicks(flagged_window.filter_edit, "a")
+    proxy, model = flagged_window.caseload_proxy, flagged_window.caseload_model
+    assert 0 < proxy.rowCount() < model.rowCount()
+    roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.TextAlignmentRole,
+             Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.AccessibleDescriptionRole, Qt.ItemDataRole.FontRole,
+             ROW_ROLE, SORT_ROLE]
+    for r in range(proxy.rowCount()):
+        for c in range(proxy.columnCount()):
+            shown, source = proxy.index(r, c), proxy.mapToSource(proxy.index(r, c))
+            assert [shown.data(role) for role in roles] == [source.data(role) for role in roles]
+    assert proxy.index(proxy.rowCount(), 0).data() is None  # past the last line shown
+
+
 def test_a_refresh_that_fails_says_why_and_the_window_keeps_working(window, qtbot, monkeypatch):
     def broken(on=None):
         raise StorageError("cannot reach the database server")

@@ -106,15 +106,14 @@ class AuditTrailModel(RowTableModel):
             return record_words(item.record_type)
         if column == self.COL_PATIENT:
             return patient_words(item)
-        if column == self.COL_CHANGES:  # (the table reads the precomputed text: see data())
+        if column == self.COL_CHANGES:  # (the table reads the precomputed text: see value_at())
             return "; ".join(change_lines(item))
         return ""
 
-    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (role == Qt.ItemDataRole.DisplayRole and index.isValid() and index.column() == self.COL_CHANGES
-                and 0 <= index.row() < len(self._rows)):
-            return self._changes[index.row()]
-        return super().data(index, role)
+    def value_at(self, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and column == self.COL_CHANGES and 0 <= row < len(self._rows):
+            return self._changes[row]
+        return super().value_at(row, column, role)
 
     def sort_value(self, row: int, column: int) -> Any:
         item = self._rows[row]

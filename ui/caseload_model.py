@@ -36,6 +36,9 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1   # the raw value a column sorts by (da
 
 Index = QModelIndex | QPersistentModelIndex
 
+#: every list's cells: enabled, selectable, flat (made once: the view asks for each cell it paints)
+ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
 ALIGN_NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 ALIGN_TEXT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
@@ -153,10 +156,14 @@ class RowTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.HEADERS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (self.ROLES is not None and role not in self.ROLES) or not index.isValid():
+        if not index.isValid():
             return None
-        row, column = index.row(), index.column()
-        if not (0 <= row < len(self._rows) and 0 <= column < len(self.HEADERS)):
+        return self.value_at(index.row(), index.column(), role)
+
+    def value_at(self, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """`data` of a row and column (a proxy asks this straight, without making the source's index)."""
+        if (self.ROLES is not None and role not in self.ROLES) or not (
+                0 <= row < len(self._rows) and 0 <= column < len(self.HEADERS)):
             return None
         item = self._rows[row]
         if role == Qt.ItemDataRole.DisplayRole:
@@ -181,9 +188,7 @@ class RowTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
 
 class RowSortProxy(QSortFilterProxyModel):
@@ -383,17 +388,15 @@ class CaseloadTableModel(RowTableModel):
         self._flag_texts = [flags_text(r.flags) for r in self._rows]
         self._cells = [None] * len(self._rows)  # a row's words, made when it is first painted
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def value_at(self, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """As RowTableModel's, with each row's words made once (a row is painted several times a keystroke)."""
-        if role == Qt.ItemDataRole.DisplayRole and index.isValid():
-            row, column = index.row(), index.column()
-            if 0 <= row < len(self._rows) and 0 <= column < len(self.HEADERS):
-                cells = self._cells[row]
-                if cells is None:
-                    item = self._rows[row]
-                    cells = self._cells[row] = tuple(self.display(item, c) for c in range(len(self.HEADERS)))
-                return cells[column]
-        return super().data(index, role)
+        if role == Qt.ItemDataRole.DisplayRole and 0 <= row < len(self._rows) and 0 <= column < len(self.HEADERS):
+            cells = self._cells[row]
+            if cells is None:
+                item = self._rows[row]
+                cells = self._cells[row] = tuple(self.display(item, c) for c in range(len(self.HEADERS)))
+            return cells[column]
+        return super().value_at(row, column, role)
 
     def search_key(self, row: int) -> str:
         return self._search_keys[row]
@@ -663,6 +666,17 @@ class CaseloadFilterProxy(QAbstractProxyModel):
 
     def hasChildren(self, parent: Index = QModelIndex()) -> bool:
         return not parent.isValid() and bool(self._shown) and self.columnCount() > 0
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """The source's value for the row shown here, asked of it straight: painting asks ~10 roles a
+        cell, and QAbstractProxyModel's own `data` would call `mapToSource` and make an index for each."""
+        source = self.sourceModel()
+        if source is None or not index.isValid():
+            return None
+        row = index.row()
+        if not 0 <= row < len(self._shown):
+            return None
+        return source.value_at(self._shown[row], index.column(), role)
 
     def mapToSource(self, proxy_index: Index) -> QModelIndex:
         source = self.sourceModel()

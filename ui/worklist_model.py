@@ -176,15 +176,13 @@ class WorklistTableModel(TaskTableModel):
             self._urgent_icon = QIcon(str(resource_path("icons/urgent.svg")))
         return self._urgent_icon
 
-    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role in (GROUP_ROLE, GROUP_START_ROLE) and index.isValid() and 0 <= index.row() < len(self._rows) \
-                and 0 <= index.column() < len(self.HEADERS):
-            row = index.row()
+    def value_at(self, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role in (GROUP_ROLE, GROUP_START_ROLE) and 0 <= row < len(self._rows) and 0 <= column < len(self.HEADERS):
             if role == GROUP_ROLE:
                 return self._groups[row]
             coming = self._groups[row] == DUE_COMING_UP
             return coming and (row == 0 or self._groups[row - 1] != DUE_COMING_UP)
-        return super().data(index, role)
+        return super().value_at(row, column, role)
 
     def extra(self, item: WorklistTask, column: int, role: Qt.ItemDataRole) -> Any:
         urgent = item.priority == "urgent"
