@@ -167,14 +167,13 @@ def test_an_empty_window_shows_every_line_first_and_her_status_when_worked_out(d
 
 
 def test_the_first_lines_read_beside_the_check_are_shown_without_reading_them_again(demo_clinic, qtbot, monkeypatch):
-    import ui.main_window as main_window
+    from pao_clinic.services import first_lines
     from pao_clinic.services.caseload import caseload_first_rows
     from pao_clinic.services.first_lines import start_first_lines
     from pao_clinic.storage.file_check import start_quick_check
 
     read_again = []
-    real_first_rows = main_window.caseload_first_rows
-    monkeypatch.setattr(main_window, "caseload_first_rows", lambda on: read_again.append(on) or real_first_rows(on))
+    monkeypatch.setattr(first_lines, "caseload_first_rows", lambda on: read_again.append(on) or caseload_first_rows(on))
     today = date.today()
     for early_day, reads in ((today, []), (today - timedelta(days=1), [today])):  # read yesterday: read again today
         early = start_first_lines(start_quick_check(demo_clinic.url), early_day)

@@ -43,8 +43,8 @@ from pao_clinic.gate import WorklistTask
 from pao_clinic.gate.task_words import task_words
 from pao_clinic.record.dates import written_date
 from pao_clinic.services import Actor, CaseloadRow
-from pao_clinic.services.caseload import CaseloadOverview, caseload_first_rows, caseload_overview_updated
-from pao_clinic.services.first_lines import FirstLinesUnderWay
+from pao_clinic.services.caseload import CaseloadOverview, caseload_overview_updated
+from pao_clinic.services.first_lines import FirstLinesUnderWay, first_lines_on
 from pao_clinic.services.patient_view import banner_name
 
 from .caseload_model import (
@@ -114,13 +114,6 @@ UPDATED_AT_MOST = 500
 def load_lists(on: date) -> CaseloadOverview:
     """The caseload and the worklist on one day, from one read (runs on a worker thread)."""
     return services.caseload_overview(on)
-
-
-def first_lines_for(on: date, early: FirstLinesUnderWay | None = None) -> list[CaseloadRow]:
-    """Every woman's first line on a day (runs on a worker thread): those read while the file was checked
-    when they can be trusted for this day, else one SELECT now."""
-    lines = early.lines(on) if early is not None else None
-    return lines if lines is not None else caseload_first_rows(on)
 
 
 def plural(n: int, word: str) -> str:
@@ -723,7 +716,7 @@ class MainWindow(QMainWindow):
         if not self.caseload_model.rowCount() and self._first_rows_worker is None:
             # an empty window shows every woman's line first (one SELECT), then her status and the worklist
             early, self._first_lines_under_way = self._first_lines_under_way, None
-            first = Worker(first_lines_for, self._requested_on, early)
+            first = Worker(first_lines_on, self._requested_on, early)  # on a worker thread
             first.signals.finished.connect(self._on_first_rows_worker_finished)
             first.signals.errored.connect(self._on_first_rows_worker_errored)
             self._first_rows_worker = first

@@ -18,12 +18,11 @@ signed in.  What makes it safe:
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import date
 
-from pao_clinic.services.caseload import CaseloadRow, first_lines_of, first_lines_query
-from pao_clinic.storage.file_check import QuickCheck
+from pao_clinic.services.caseload import CaseloadRow, caseload_first_rows, first_lines_of, first_lines_query
+from pao_clinic.storage.file_check import QuickCheck, read_only_connection
 
 
 class FirstLinesUnderWay:
@@ -44,12 +43,11 @@ class FirstLinesUnderWay:
 
         try:
             sql, params = SqliteDatabase(None).get_sql_context().sql(first_lines_query(self.on)).query()
-            conn = sqlite3.connect(f"{self.check.file.as_uri()}?mode=ro", uri=True)
+            conn = read_only_connection(self.check.file)
             try:
                 conn.execute("BEGIN")  # the version and the lines from one snapshot of the file
-                versions = conn.execute("SELECT version FROM schema_version").fetchall()
-                raw = conn.execute(sql, params).fetchall()
-                self.queries = 2
+                versions = self._fetched(conn, "SELECT version FROM schema_version")
+                raw = self._fetched(conn, sql, params)
                 conn.rollback()
             finally:
                 conn.close()
@@ -57,6 +55,11 @@ class FirstLinesUnderWay:
                 self._lines = first_lines_of(raw, self.on)
         except Exception:  # noqa: BLE001  (early lines are a head start only: the window reads them the usual way)
             self._lines = None
+
+    def _fetched(self, conn, sql: str, params=()) -> list[tuple]:
+        rows = conn.execute(sql, params).fetchall()
+        self.queries += 1
+        return rows
 
     def lines(self, on: date) -> list[CaseloadRow] | None:
         """The first lines for the day `on`, once read; None when there are none to trust.
@@ -77,3 +80,9 @@ class FirstLinesUnderWay:
 def start_first_lines(check: QuickCheck | None, on: date | None = None) -> FirstLinesUnderWay | None:
     """The first lines of the file `check` checks, under way (None when no early check runs)."""
     return None if check is None else FirstLinesUnderWay(check, on or date.today())
+
+
+def first_lines_on(on: date, early: FirstLinesUnderWay | None = None) -> list[CaseloadRow]:
+    """Every woman's first line on a day: those read early when they can be trusted for it, else one SELECT now."""
+    lines = early.lines(on) if early is not None else None
+    return lines if lines is not None else caseload_first_rows(on)

@@ -30,6 +30,11 @@ def integrity_findings(conn, check: str = "quick_check", limit: int = 5) -> list
     return lines
 
 
+def read_only_connection(file) -> sqlite3.Connection:
+    """A read-only sqlite3 connection to a plain SQLite file (nothing written, no journal made)."""
+    return sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True)
+
+
 class QuickCheck:
     """`integrity_findings` of one file, read on its own thread and read-only connection."""
 
@@ -42,7 +47,7 @@ class QuickCheck:
 
     def _run(self) -> None:
         try:
-            conn = sqlite3.connect(f"{self.file.as_uri()}?mode=ro", uri=True)
+            conn = read_only_connection(self.file)
             try:
                 self._findings = integrity_findings(conn)
             finally:
