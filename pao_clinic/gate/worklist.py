@@ -21,7 +21,6 @@ from pao_clinic.gate.facts import (
     clinical_facts,
     feeding_stopped_on,
     fracture_description,
-    latest_dexa,
     medications_started_on,
     written_date,
     written_number,
@@ -130,7 +129,7 @@ def repeat_fracture(p: PatientDay) -> Iterator[WorklistTask]:
 def dexa_due(p: PatientDay) -> Iterator[WorklistTask]:
     if not p.facts.fragility_fractures:
         return
-    scans = latest_dexa(p.record, p.on)
+    scans = p.facts.latest_dexa  # latest_dexa(record, D), worked out once with her facts
     interval = p.settings.dexa_interval_days
     if not scans:
         yield p.task("DEXA-DUE", "routine", p.facts.index_date, "No DEXA since her fractures: arrange a DEXA scan.")

@@ -319,6 +319,9 @@ def _read_records(wanted: list[int] | None, *, lists: Iterable[str], risk_factor
             pregnancy_refs.update((p.id, p.ref) for group in grouped.values() for p in group)
         entries[clinical_list.name] = grouped
 
+    no_entries: dict[int, tuple] = {}
+    groups = [entries.get(name, no_entries) for name in LIST_NAMES]  # a list not read: empty for everyone
+    risk_codes, history_codes = codes_of["risk_factors"], codes_of["history"]
     records = []
     for (pid, version, ref, nhs, hospital, family, given, born, address, postcode, phone, email,
          gp_name, gp_practice, gp_address, plan) in patients:
@@ -326,17 +329,18 @@ def _read_records(wanted: list[int] | None, *, lists: Iterable[str], risk_factor
                    if address or postcode or phone or email else None)
         gp = (GeneralPractitioner(name=gp_name, practice=gp_practice, address=gp_address)
               if gp_name or gp_practice or gp_address else None)
-        records.append(PatientRecord(
-            id=pid, version=version, ref=ref, nhs_number=nhs, hospital_number=hospital,
-            family_name=family, given_name=given, date_of_birth=born,
-            contact=contact,
-            gp=gp,
-            risk_factors=tuple(codes_of["risk_factors"].get(pid, ())),
-            history=tuple(codes_of["history"].get(pid, ())),
-            future_pregnancy_plan=plan,
-            **{name: group.get(pid, ()) for name, group in entries.items()},
-        ))
+        records.append(_make_record((
+            pid, pid, version, ref, nhs, hospital, family, given, born, contact, gp,
+            tuple(risk_codes.get(pid, ())), tuple(history_codes.get(pid, ())), plan,
+            *[group.get(pid, ()) for group in groups])))
     return records
+
+
+#: A `PatientRecord` from (patient id, then these fields in order): each slot set straight, as the
+#: lists' values are (`_value_maker`), not through the frozen `__init__` (a caseload makes 100,000).
+_RECORD_FIELDS = ("id", "version", "ref", "nhs_number", "hospital_number", "family_name", "given_name",
+                  "date_of_birth", "contact", "gp", "risk_factors", "history", "future_pregnancy_plan", *LIST_NAMES)
+_make_record = _value_maker(PatientRecord, _RECORD_FIELDS, {})
 
 
 def load_patient_record(patient_id: int) -> PatientRecord:
