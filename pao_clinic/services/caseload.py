@@ -22,6 +22,7 @@ from pao_clinic.record import PatientRecord, codes
 from pao_clinic.record.dates import age_on
 from pao_clinic.record.nhs_number import format_nhs_number
 from pao_clinic.services.clinic import clinic_settings
+from pao_clinic.services.caseload_halves import start_later_half
 from pao_clinic.services.snapshots import LIST_NAMES, collector_paused, load_patient_records, patient_record_batches
 
 # Kinds of status flag on a caseload line (each flag also carries its words).
@@ -40,9 +41,12 @@ FLAG_KINDS: tuple[str, ...] = (FLAG_PREGNANT, FLAG_BREASTFEEDING, FLAG_DECISION_
 CASELOAD_LISTS: tuple[str, ...] = tuple(n for n in LIST_NAMES if n not in ("contraception", "dental_reviews"))
 
 
-def _caseload_records() -> Iterator[PatientRecord]:
-    """Every live woman's record as the caseload reads it, 10,000 at a time (memory stays bounded)."""
-    for batch in patient_record_batches(lists=CASELOAD_LISTS, risk_factors=False):
+def _caseload_records(*, after: int = 0, up_to: int | None = None) -> Iterator[PatientRecord]:
+    """Every live woman's record as the caseload reads it, a batch at a time (memory stays bounded).
+
+    `after`, `up_to`: only the women with an id above `after` and at most `up_to` (a half of the caseload).
+    """
+    for batch in patient_record_batches(lists=CASELOAD_LISTS, risk_factors=False, after=after, up_to=up_to):
         yield from batch
 
 
@@ -186,12 +190,35 @@ def caseload_overview(on: date | None = None) -> CaseloadOverview:
     worked out once and give both her line (with its flags) and her share of the worklist.
     """
     on = on or date.today()
+    settings = clinic_settings()
+    later = start_later_half("overview", on, settings)  # a large caseload: its later half in a second process
+    try:
+        rows, by_patient = worked_out_part("overview", on, settings, up_to=later.after)
+        later_rows, later_tasks = later.answer(
+            lambda after: worked_out_part("overview", on, settings, after=after), ([], {}))
+    finally:
+        later.stop()
+    rows += later_rows
+    by_patient.update(later_tasks)
+    return _overview(on, rows, by_patient)
+
+
+def worked_out_part(kind: str, on: date, settings: ClinicSettings, *, after: int = 0, up_to: int | None = None):
+    """The women with an id above `after` and at most `up_to`, worked out on `on`: "worklist", their tasks
+    (`gate.worklist` order); "overview", their lines and their tasks by woman (`_worked_out`).
+
+    Either process of `caseload_halves` works its half out with this, so the halves join into one answer.
+    """
     from pao_clinic.services.letters import sent_letters  # here: importing the letters' PDF code costs 0.3 s
 
     letters = sent_letters()
     with collector_paused():  # every woman's facts, line and tasks: values that form no cycles
-        rows, by_patient = _worked_out(_caseload_records(), on, clinic_settings(), letters)
-    return _overview(on, rows, by_patient)
+        records = _caseload_records(after=after, up_to=up_to)
+        if kind == "worklist":
+            return worklist(records, on, settings, letters=letters)
+        if kind == "overview":
+            return _worked_out(records, on, settings, letters)
+    raise ValueError(f"not a part of the caseload to work out: {kind!r}")
 
 
 def _worked_out(records: Iterable[PatientRecord], on: date, settings: ClinicSettings,
@@ -297,11 +324,15 @@ def caseload_rows(on: date | None = None) -> list[CaseloadRow]:
 
 def caseload_worklist(on: date | None = None) -> list[WorklistTask]:
     """The nurse's tasks for the whole caseload on a date, in the spec's order."""
-    from pao_clinic.services.letters import sent_letters
-
-    on, settings, letters = on or date.today(), clinic_settings(), sent_letters()
-    with collector_paused():  # every woman's facts and tasks: values that form no cycles
-        return worklist(_caseload_records(), on, settings, letters=letters)
+    on, settings = on or date.today(), clinic_settings()
+    later = start_later_half("worklist", on, settings)  # a large caseload: its later half in a second process
+    try:
+        tasks = worked_out_part("worklist", on, settings, up_to=later.after)
+        tasks += later.answer(lambda after: worked_out_part("worklist", on, settings, after=after), [])
+    finally:
+        later.stop()
+    tasks.sort(key=lambda t: t.sort_key)  # each half in order: one merge (as gate.worklist orders them)
+    return tasks
 
 
 __all__ = [

@@ -241,22 +241,26 @@ def load_patient_records(patient_ids: Iterable[int] | None = None, *,
     return _load_records(wanted, lists=lists, risk_factors=risk_factors)
 
 
-#: Women read at once by `patient_record_batches` (a woman's record is ~12 KB in memory).
-RECORD_BATCH = 10_000
+#: Women read at once by `patient_record_batches` (a woman's record is ~12 KB in memory: ~30 MB a batch).
+#: 2,500, not 10,000: the caseload's two processes (`caseload_halves`) each hold a batch at once, and at
+#: 100,000 women the window with its second process then peaks at 555 MB, not 726 MB, as soon worked out.
+RECORD_BATCH = 2_500
 
 
 def patient_record_batches(batch: int | None = None, *, lists: Iterable[str] = LIST_NAMES,
-                           risk_factors: bool = True) -> Iterator[list[PatientRecord]]:
+                           risk_factors: bool = True, after: int = 0,
+                           up_to: int | None = None) -> Iterator[list[PatientRecord]]:
     """Every live patient's record, `batch` women at a time in id order, so memory stays bounded.
 
     Each batch is one query per table, as `load_patient_records`: a caseload of up to `batch`
-    women is read with the same statements as `load_patient_records()`; 100,000 women, ten times
-    as many (a fixed number per `batch` women, never one per woman).
+    women is read with the same statements as `load_patient_records()`; 100,000 women, forty times
+    as many (a fixed number per `batch` women, never one per woman).  `after` and `up_to`: only
+    the women with an id above `after` and (when given) at most `up_to`.
     """
     batch = batch or RECORD_BATCH
-    after = 0
     while True:
-        records = _load_records(None, lists=lists, risk_factors=risk_factors, after=after, limit=batch)
+        records = _load_records(None, lists=lists, risk_factors=risk_factors, after=after, limit=batch,
+                                up_to=up_to)
         if records:
             yield records
         if len(records) < batch:
@@ -265,14 +269,15 @@ def patient_record_batches(batch: int | None = None, *, lists: Iterable[str] = L
 
 
 def _load_records(wanted: list[int] | None, *, lists: Iterable[str], risk_factors: bool,
-                  after: int | None = None, limit: int | None = None) -> list[PatientRecord]:
-    """The records of `wanted` (None: every live patient; then the first `limit` with an id above `after`)."""
+                  after: int | None = None, limit: int | None = None, up_to: int | None = None) -> list[PatientRecord]:
+    """The records of `wanted` (None: every live patient; then the first `limit` with an id above `after`,
+    and at most `up_to` when given)."""
     with collector_paused():
-        return _read_records(wanted, lists=lists, risk_factors=risk_factors, after=after, limit=limit)
+        return _read_records(wanted, lists=lists, risk_factors=risk_factors, after=after, limit=limit, up_to=up_to)
 
 
 def _read_records(wanted: list[int] | None, *, lists: Iterable[str], risk_factors: bool,
-                  after: int | None, limit: int | None) -> list[PatientRecord]:
+                  after: int | None, limit: int | None, up_to: int | None = None) -> list[PatientRecord]:
     lists = set(lists)
     unknown = lists - set(LIST_NAMES)
     if unknown:
@@ -282,11 +287,13 @@ def _read_records(wanted: list[int] | None, *, lists: Iterable[str], risk_factor
 
     between = None
     if after is not None:
-        patients = _raw_rows(Patient, [getattr(Patient, c) for c in _PATIENT_COLUMNS], None,
-                             Patient.entered_in_error_at.is_null() & (Patient.id > after), limit=limit)
+        live = Patient.entered_in_error_at.is_null() & (Patient.id > after)
+        if up_to is not None:
+            live &= Patient.id <= up_to
+        patients = _raw_rows(Patient, [getattr(Patient, c) for c in _PATIENT_COLUMNS], None, live, limit=limit)
         if not patients:
             return []
-        if after > 0 or len(patients) == limit:  # a batch of the caseload, not all of it
+        if after > 0 or up_to is not None or len(patients) == limit:  # a batch of the caseload, not all of it
             between = (patients[0][0], patients[-1][0])  # ids ascending: her rows, and no one else's
     else:
         patients = _raw_rows(Patient, [getattr(Patient, c) for c in _PATIENT_COLUMNS], wanted,
