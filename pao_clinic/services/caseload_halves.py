@@ -127,6 +127,7 @@ class LaterHalf:
         return here(self.after)
 
     def _from_process(self):
+        from pao_clinic.services.snapshots import collector_paused
         from pao_clinic.storage.connection import note_statement
 
         process, self.process = self.process, None
@@ -143,8 +144,9 @@ class LaterHalf:
             self.failure = f"the second process stopped ({process.returncode}): {words[-1] if words else 'no answer'}"
             return None
         try:
-            kind, packed, statements, peak_mb = pickle.loads(out)  # noqa: S301  (our own child's answer)
-            answer = unpacked(kind, packed)
+            with collector_paused():  # tens of thousands of acyclic values, as the first half's
+                kind, packed, statements, peak_mb = pickle.loads(out)  # noqa: S301  (our own child's answer)
+                answer = unpacked(kind, packed)
         except Exception as exc:  # noqa: BLE001
             self.failure = f"the second process's answer could not be read ({type(exc).__name__})"
             return None
