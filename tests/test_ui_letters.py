@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import replace
 from datetime import date, timedelta
 from io import BytesIO
@@ -504,7 +505,7 @@ def test_closing_her_record_waits_for_the_letters_read_on_its_own_workers(qtbot,
 
     def slow_read(*args):
         reading.set()
-        threading.Event().wait(0.5)  # a slow server
+        time.sleep(0.5)  # a slow server (a sleep: faketime moves a timed wait's deadline 400 days)
         return real_read(*args)
 
     monkeypatch.setattr(letter_service, "issued_letters", slow_read)
