@@ -190,17 +190,21 @@ def caseload_overview(on: date | None = None) -> CaseloadOverview:
     worked out once and give both her line (with its flags) and her share of the worklist.
     """
     on = on or date.today()
-    settings = clinic_settings()
-    later = start_later_half("overview", on, settings)  # a large caseload: its later half in a second process
-    try:
-        rows, by_patient = worked_out_part("overview", on, settings, up_to=later.after)
-        later_rows, later_tasks = later.answer(
-            lambda after: worked_out_part("overview", on, settings, after=after), ([], {}))
-    finally:
-        later.stop()
+    (rows, by_patient), (later_rows, later_tasks) = _in_halves("overview", on, clinic_settings(), ([], {}))
     rows += later_rows
     by_patient.update(later_tasks)
     return _overview(on, rows, by_patient)
+
+
+def _in_halves(kind: str, on: date, settings: ClinicSettings, nothing):
+    """`worked_out_part` of the whole caseload as (first half, later half): a large caseload's later half
+    from a second process (`caseload_halves`), else `nothing` (the first half is then everyone)."""
+    later = start_later_half(kind, on, settings)
+    try:
+        first = worked_out_part(kind, on, settings, up_to=later.after)
+        return first, later.answer(lambda after: worked_out_part(kind, on, settings, after=after), nothing)
+    finally:
+        later.stop()
 
 
 def worked_out_part(kind: str, on: date, settings: ClinicSettings, *, after: int = 0, up_to: int | None = None):
@@ -324,13 +328,8 @@ def caseload_rows(on: date | None = None) -> list[CaseloadRow]:
 
 def caseload_worklist(on: date | None = None) -> list[WorklistTask]:
     """The nurse's tasks for the whole caseload on a date, in the spec's order."""
-    on, settings = on or date.today(), clinic_settings()
-    later = start_later_half("worklist", on, settings)  # a large caseload: its later half in a second process
-    try:
-        tasks = worked_out_part("worklist", on, settings, up_to=later.after)
-        tasks += later.answer(lambda after: worked_out_part("worklist", on, settings, after=after), [])
-    finally:
-        later.stop()
+    tasks, later_tasks = _in_halves("worklist", on or date.today(), clinic_settings(), [])
+    tasks += later_tasks
     tasks.sort(key=lambda t: t.sort_key)  # each half in order: one merge (as gate.worklist orders them)
     return tasks
 

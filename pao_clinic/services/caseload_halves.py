@@ -111,6 +111,7 @@ class LaterHalf:
     """
 
     after: int | None
+    kind: str                # what it works out: `caseload.worked_out_part`'s kind
     process: subprocess.Popen | None = None
     worked_out_elsewhere: bool = False
     failure: str | None = None
@@ -145,8 +146,8 @@ class LaterHalf:
             return None
         try:
             with collector_paused():  # tens of thousands of acyclic values, as the first half's
-                kind, packed, statements, peak_mb = pickle.loads(out)  # noqa: S301  (our own child's answer)
-                answer = unpacked(kind, packed)
+                packed, statements, peak_mb = pickle.loads(out)  # noqa: S301  (our own child's answer)
+                answer = unpacked(self.kind, packed)
         except Exception as exc:  # noqa: BLE001
             self.failure = f"the second process's answer could not be read ({type(exc).__name__})"
             return None
@@ -179,13 +180,13 @@ def start_later_half(kind: str, on: date, settings) -> LaterHalf:
     url = bound_database_url()
     reason = second_process_reason(url)
     if reason is not None:
-        return LaterHalf(None)
+        return LaterHalf(None, kind)
     after = middle_patient_id(SECOND_PROCESS_FROM)
     if after is None:
-        return LaterHalf(None)
+        return LaterHalf(None, kind)
     request = pickle.dumps({"url": url, "kind": kind, "after": after, "on": on, "settings": settings},
                            protocol=_ANSWER_PROTOCOL)
-    later = LaterHalf(after)
+    later = LaterHalf(after, kind)
     try:
         process = subprocess.Popen(second_process_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE)
@@ -274,7 +275,7 @@ def unpacked(kind: str, plain):
 def main() -> int:
     request = pickle.loads(sys.stdin.buffer.read())  # noqa: S301  (from the process that started this one)
     answer, statements = _work_out_later_half(request)
-    reply = (request["kind"], answer, statements, process_peak_memory_mb())
+    reply = (answer, statements, process_peak_memory_mb())
     sys.stdout.buffer.write(pickle.dumps(reply, protocol=_ANSWER_PROTOCOL))
     sys.stdout.buffer.flush()
     return 0
