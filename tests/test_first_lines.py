@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from datetime import date, timedelta
+from pathlib import Path
 
 from pao_clinic.services.caseload import caseload_first_rows
 from pao_clinic.services.first_lines import start_first_lines
@@ -12,7 +14,7 @@ from pao_clinic.storage.file_check import start_quick_check
 from pao_clinic.storage.migrations import CURRENT_SCHEMA_VERSION
 from pao_clinic.storage.opening import open_database
 
-from .test_backups import damage, sqlite_path
+from .test_backups import sqlite_path
 from .test_file_check import closed_clinic  # noqa: F401  (the fixture: 20 demo patients in a closed SQLite file)
 
 
@@ -29,8 +31,19 @@ def test_the_early_lines_are_the_lines_the_window_would_read(closed_clinic):  # 
     assert early.queries == 2  # the schema version and the lines, on its own read-only connection
 
 
+def damage_the_audit_time_index(file: Path) -> None:
+    """Random bytes over the audit's time index (its root page): the check finds it, the first lines never read it."""
+    probe = sqlite3.connect(file)
+    page_size = probe.execute("PRAGMA page_size").fetchone()[0]
+    (root,) = probe.execute("SELECT rootpage FROM sqlite_master WHERE name = 'audit_entry_at'").fetchone()
+    probe.close()
+    with file.open("r+b") as f:
+        f.seek(page_size * (root - 1))
+        f.write(random.Random(9).randbytes(page_size))
+
+
 def test_lines_from_a_file_the_check_finds_damaged_are_never_given(closed_clinic):  # noqa: F811
-    damage(sqlite_path(closed_clinic))
+    damage_the_audit_time_index(sqlite_path(closed_clinic))
     check = start_quick_check(closed_clinic)
     assert check.findings() != ["ok"]
     early = start_first_lines(check, date.today())

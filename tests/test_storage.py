@@ -131,6 +131,50 @@ def test_a_new_database_is_created_at_the_current_version(empty_database_url):
         close_database()
 
 
+def _index_names(db) -> set[str]:
+    return {index.name for table in db.get_tables() for index in db.get_indexes(table)}
+
+
+def test_a_new_database_has_no_index_on_who_recorded_a_row(empty_database_url):
+    from pao_clinic.storage.migrations import UNREAD_USER_INDEXES
+
+    db = open_database(empty_database_url, create=True)
+    try:
+        names = _index_names(db)
+        assert not names & {f"{table}_{column}" for table, column in UNREAD_USER_INDEXES}
+        assert {"blood_result_patient_id", "audit_entry_user_id", "fracture_pregnancy_id"} <= names
+    finally:
+        close_database()
+
+
+def test_version_4_drops_only_the_unread_user_indexes_and_keeps_their_foreign_keys(empty_database_url):
+    from pao_clinic.storage.connection import connect
+    from pao_clinic.storage.migrations import UNREAD_USER_INDEXES
+
+    location = parse_database_url(empty_database_url)
+    db = connect(location, create=True)
+    upgrade_schema(db, location, target=3)
+    for table, column in UNREAD_USER_INDEXES:  # as migrations 1 and 2 made them before version 4
+        db.execute_sql(f'CREATE INDEX "{table}_{column}" ON "{table}" ("{column}")')
+    before = _index_names(db)
+    db.execute_sql("INSERT INTO patient (ref, nhs_number, family_name, given_name, date_of_birth, created_at, version)"
+                   " VALUES ('p1', '9434765919', 'Okafor', 'Ada', '1990-01-02', '2025-01-01 00:00:00', 1)")
+    db.close()
+
+    db = open_database(empty_database_url)
+    try:
+        assert schema_version(db) == CURRENT_SCHEMA_VERSION == 4
+        dropped = {f"{table}_{column}" for table, column in UNREAD_USER_INDEXES}
+        assert dropped <= before and _index_names(db) == before - dropped
+        patient = Patient.get(Patient.nhs_number == "9434765919")
+        with pytest.raises(IntegrityError), database.atomic():  # the foreign key to the user is still there
+            FractureRow.create(patient=patient.id, ref="fx1", site="l1", identified_on=date(2025, 1, 1),
+                               imaging="mri", trauma="none", genant_grade=2, recorded_by=9999)
+        assert FractureRow.select().count() == 0
+    finally:
+        close_database()
+
+
 def test_an_old_version_database_upgrades_with_its_data(empty_database_url):
     from pao_clinic.storage.connection import connect
 

@@ -135,10 +135,34 @@ def _chain_existing_audit_entries(db: Database, postgres: bool) -> None:
                                         [(p, h, i) for i, p, h in links])
 
 
+#: (table, column) of the indexes on who recorded, marked in error, changed or stored a row,
+#: which migrations 1 and 2 made before version 4 (peewee indexes every foreign key unless told).
+#: Nothing searches by them; each cost every row written an index update, and together they
+#: were 12 % of a 10,000-woman SQLite file (so of the integrity check at every open, H-17).
+UNREAD_USER_INDEXES = tuple(
+    [("patient", "entered_in_error_by_id")]
+    + [(table, column) for table in ("contraception", "dental_review", "pregnancy", "feeding", "fracture",
+                                     "dexa_scan", "blood_result", "height", "epds", "medication", "referral",
+                                     "decision")
+       for column in ("recorded_by_id", "entered_in_error_by_id")]
+    + [("referral_status_change", "changed_by_id"), ("stored_document", "created_by_id")])
+
+
+def _migration_4_drop_unread_user_indexes(db: Database) -> None:
+    """Drop the indexes nobody reads on the user columns (`UNREAD_USER_INDEXES`).
+
+    The foreign keys themselves stay: the database still refuses a row naming a user who
+    is not there.  A database created at version 4 never had these indexes.
+    """
+    for table, column in UNREAD_USER_INDEXES:
+        db.execute_sql(f'DROP INDEX IF EXISTS "{table}_{column}"')
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_1_clinical_record,
     _migration_2_referral_history_and_documents,
     _migration_3_append_only_hash_chained_audit,
+    _migration_4_drop_unread_user_indexes,
 )
 CURRENT_SCHEMA_VERSION = len(MIGRATIONS)
 
