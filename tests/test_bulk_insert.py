@@ -41,6 +41,9 @@ ROWS = [
     (None, 0.1 + 0.2, 2 ** 30, True, date(2026, 2, 28), None),
     ("", 123456789012345.6, None, False, date(1999, 12, 31), AWARE),
     ("\\", None, 1, True, None, AWARE.astimezone(timezone(timedelta(hours=-5)))),
+    # not printable, and not escaped by COPY: no-break space, line separator, vertical tab, escape
+    ("Ada\u00a0Okafor\u2028second line\x0bv\x1bx", 2.0, 5, False, None, None),
+    ("only a back\\slash in printable text", 3.5, 6, None, None, None),
 ]
 
 
