@@ -135,36 +135,52 @@ def _index_names(db) -> set[str]:
     return {index.name for table in db.get_tables() for index in db.get_indexes(table)}
 
 
-def test_a_new_database_has_no_index_on_who_recorded_a_row(empty_database_url):
+def _unread_user_index_names() -> set[str]:
     from pao_clinic.storage.migrations import UNREAD_USER_INDEXES
 
+    return {f"{table}_{column}" for table, column in UNREAD_USER_INDEXES}
+
+
+def _database_at_version(url: str, version: int):
+    """A new database at an older schema version, as an older release left it (the caller closes it)."""
+    from pao_clinic.storage.connection import connect
+
+    location = parse_database_url(url)
+    db = connect(location, create=True)
+    upgrade_schema(db, location, target=version)
+    return db
+
+
+def _add_patient_row(db, nhs_number: str, family_name: str, given_name: str) -> None:
+    db.execute_sql("INSERT INTO patient (ref, nhs_number, family_name, given_name, date_of_birth, created_at, version)"
+                   f" VALUES ('p1', '{nhs_number}', '{family_name}', '{given_name}', '1990-01-02',"
+                   " '2025-01-01 00:00:00', 1)")
+
+
+def test_a_new_database_has_no_index_on_who_recorded_a_row(empty_database_url):
     db = open_database(empty_database_url, create=True)
     try:
         names = _index_names(db)
-        assert not names & {f"{table}_{column}" for table, column in UNREAD_USER_INDEXES}
+        assert not names & _unread_user_index_names()
         assert {"blood_result_patient_id", "audit_entry_user_id", "fracture_pregnancy_id"} <= names
     finally:
         close_database()
 
 
 def test_version_4_drops_only_the_unread_user_indexes_and_keeps_their_foreign_keys(empty_database_url):
-    from pao_clinic.storage.connection import connect
     from pao_clinic.storage.migrations import UNREAD_USER_INDEXES
 
-    location = parse_database_url(empty_database_url)
-    db = connect(location, create=True)
-    upgrade_schema(db, location, target=3)
+    db = _database_at_version(empty_database_url, 3)
     for table, column in UNREAD_USER_INDEXES:  # as migrations 1 and 2 made them before version 4
         db.execute_sql(f'CREATE INDEX "{table}_{column}" ON "{table}" ("{column}")')
     before = _index_names(db)
-    db.execute_sql("INSERT INTO patient (ref, nhs_number, family_name, given_name, date_of_birth, created_at, version)"
-                   " VALUES ('p1', '9434765919', 'Okafor', 'Ada', '1990-01-02', '2025-01-01 00:00:00', 1)")
+    _add_patient_row(db, "9434765919", "Okafor", "Ada")
     db.close()
 
     db = open_database(empty_database_url)
     try:
         assert schema_version(db) == CURRENT_SCHEMA_VERSION == 4
-        dropped = {f"{table}_{column}" for table, column in UNREAD_USER_INDEXES}
+        dropped = _unread_user_index_names()
         assert dropped <= before and _index_names(db) == before - dropped
         patient = Patient.get(Patient.nhs_number == "9434765919")
         with pytest.raises(IntegrityError), database.atomic():  # the foreign key to the user is still there
@@ -179,11 +195,9 @@ def test_an_old_version_database_upgrades_with_its_data(empty_database_url):
     from pao_clinic.storage.connection import connect
 
     location = parse_database_url(empty_database_url)
-    db = connect(location, create=True)
-    upgrade_schema(db, location, target=1)
+    db = _database_at_version(empty_database_url, 1)
     assert "referral_status_change" not in db.get_tables()
-    db.execute_sql("INSERT INTO patient (ref, nhs_number, family_name, given_name, date_of_birth, created_at, version)"
-                   " VALUES ('p1', '9434765919', 'Nguyễn', 'Łucja', '1990-01-02', '2025-01-01 00:00:00', 1)")
+    _add_patient_row(db, "9434765919", "Nguyễn", "Łucja")
     db.close()
 
     db = open_database(empty_database_url)
